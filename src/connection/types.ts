@@ -1,0 +1,72 @@
+/**
+ * The Connection interface: what the engine needs from a host. Implementations: ssh
+ * (node-ssh/ssh2) and local (execa). One connection per host, reused by every step.
+ */
+
+export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
+
+/** Everything needed to reach one host, resolved from inventory vars and ~/.ssh/config. */
+export interface ConnectionSpec {
+  /** Inventory name of the host (for messages). */
+  name: string;
+  /** 'ssh' or 'local' (ansible_connection). */
+  transport: 'ssh' | 'local';
+  /** Address to connect to (ansible_host, else ssh_config HostName, else name). */
+  host: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  privateKeyFile?: string;
+  /** Use $SSH_AUTH_SOCK when set (default true). */
+  agent?: boolean;
+  /** known_hosts files to read; the first one is written under accept-new. */
+  knownHostsFiles?: string[];
+  hostKeyPolicy?: HostKeyPolicy;
+  /** ssh_config files to read (default ~/.ssh/config when it exists); [] disables. */
+  sshConfigFiles?: string[];
+  /** ProxyJump as in ssh_config: "user@host:port[,next]". */
+  proxyJump?: string;
+  connectTimeoutMs?: number;
+  /** Upper bound on concurrent channels (OpenSSH MaxSessions default is 10). */
+  maxSessions?: number;
+  /** Seconds between keepalives; a dead peer is noticed after a few missed ones. */
+  keepaliveIntervalMs?: number;
+}
+
+export interface ExecOptions {
+  /** Written to the command's stdin, then stdin is closed. */
+  stdin?: string | Buffer;
+  /** Stop the command (remote process group included) after this long. */
+  timeoutMs?: number;
+  /** Abort the command (remote process group included) when this signal fires. */
+  signal?: AbortSignal;
+  /** Run through sudo as this user; `becomePassword` answers sudo's prompt. */
+  become?: { user: string; password?: string; method?: 'sudo' };
+  /** Extra environment for the command (quoted into the command line, not sent via SendEnv). */
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  /** The command text as given (before become/timeout wrapping). */
+  command: string;
+  stdout: string;
+  stderr: string;
+  /** null when the command was killed by a signal or the channel closed without a status. */
+  exitCode: number | null;
+  signal?: string;
+  durationMs: number;
+}
+
+export interface Connection {
+  readonly spec: ConnectionSpec;
+  /** Connect (or no-op if connected). Throws ConnectionError with kind unreachable/auth/hostkey. */
+  connect(): Promise<void>;
+  /**
+   * Run a shell command line. Resolves with the result whatever the exit code; rejects with
+   * StepFailure kind 'timeout' | 'connection-lost' | 'interrupted' | 'become'.
+   */
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Write a file atomically (temp file + rename) with the given mode. */
+  putFile(remotePath: string, content: string | Buffer, opts?: { mode?: number; become?: ExecOptions['become'] }): Promise<void>;
+  close(): Promise<void>;
+}
