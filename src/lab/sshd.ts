@@ -1,0 +1,229 @@
+/**
+ * A real OpenSSH server on a loopback address, in its own private mount namespace.
+ * The namespace lets each server see its own /root (no ~/.bashrc start-up cost, its own
+ * files) and its own bind mounts (the lab's simulated /sys and tools), while nothing on
+ * the real machine changes. Used by the lab and by the test suite.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface SshdOptions {
+  /** Private directory of this server: host key, config, log, default home. Created if missing. */
+  dir: string;
+  address: string;
+  port: number;
+  /** Public key lines allowed to log in (as root, or as any user the namespace's passwd knows). */
+  authorizedKeys: string[];
+  /** Bind mounts made inside the server's mount namespace before sshd starts. */
+  binds?: BindMount[];
+  /** Directory mounted over /root inside the namespace (default `<dir>/home`). */
+  home?: string;
+  /** Extra sshd_config lines, e.g. `MaxSessions 1` or `PasswordAuthentication yes`. */
+  extraConfig?: string[];
+  /** Seconds to wait for the port to accept connections. */
+  startTimeoutMs?: number;
+}
+
+export interface SshdInfo {
+  address: string;
+  port: number;
+  pid: number;
+  /** Inode of the server's mount namespace: every process in it belongs to this host. */
+  mntNs: string;
+  /** `ssh-ed25519 AAAA...` */
+  hostKey: string;
+  dir: string;
+}
+
+const SSHD = '/usr/sbin/sshd';
+
+/** Fails with a clear message on a machine without what the lab needs. */
+export function assertSshdUsable(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the lab needs root: each simulated host is an sshd in its own mount namespace (run as root, e.g. in a container or VM)');
+  }
+  if (!existsSync(SSHD)) {
+    throw new Error(`${SSHD} not found: install OpenSSH's server (Debian/Ubuntu: apt-get install -y openssh-server)`);
+  }
+}
+
+export function sshdConfig(opts: SshdOptions, hostKeyFile: string, authorizedKeysFile: string): string {
+  return [
+    `ListenAddress ${opts.address}:${opts.port}`,
+    `HostKey ${hostKeyFile}`,
+    `PidFile none`,
+    `AuthorizedKeysFile ${authorizedKeysFile}`,
+    // No PAM: the lab authenticates by key against files it owns, nothing from the real /etc/pam.d.
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    // The lab dir is root-owned but may be group/world readable; skip the permission check.
+    'StrictModes no',
+    'UseDNS no',
+    'PrintMotd no',
+    'PrintLastLog no',
+    // Many clients connect at once (a whole fleet): don't drop unauthenticated connections at 10.
+    'MaxStartups 1000:30:2000',
+    'LoginGraceTime 30',
+    'LogLevel ERROR',
+    'Subsystem sftp internal-sftp',
+    ...(opts.extraConfig ?? []),
+    '',
+  ].join('\n');
+}
+
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Waits until something accepts TCP connections on address:port. */
+export async function waitForPort(address: string, port: number, timeoutMs: number, isAlive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: address, port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (!isAlive()) throw new Error(`sshd on ${address}:${port} exited during start-up`);
+    if (Date.now() > deadline) throw new Error(`sshd on ${address}:${port} did not accept connections within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Generates (once) the server's ed25519 host key and returns the public key line. */
+export function ensureHostKey(dir: string): { keyFile: string; publicKey: string } {
+  const keyFile = join(dir, 'ssh_host_ed25519_key');
+  if (!existsSync(keyFile)) {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', keyFile]);
+  }
+  const pub = readFileSync(`${keyFile}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  return { keyFile, publicKey: pub };
+}
+
+/** Starts sshd detached (it outlives this process, as the lab needs) and waits until it listens. */
+export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
+  assertSshdUsable();
+  mkdirSync(opts.dir, { recursive: true });
+  const home = opts.home ?? join(opts.dir, 'home');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  // sshd's privilege separation directory; the openssh-server package normally creates it.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const { keyFile, publicKey } = ensureHostKey(opts.dir);
+  const authFile = join(opts.dir, 'authorized_keys');
+  writeFileSync(authFile, opts.authorizedKeys.map((k) => k.trim()).join('\n') + '\n', { mode: 0o600 });
+  const cfgFile = join(opts.dir, 'sshd_config');
+  writeFileSync(cfgFile, sshdConfig(opts, keyFile, authFile));
+
+  const mounts = [`mount --bind ${shq(home)} /root`];
+  for (const b of opts.binds ?? []) {
+    mounts.push(`mount --bind ${shq(b.source)} ${shq(b.target)}`);
+    if (b.readOnly) mounts.push(`mount -o remount,bind,ro ${shq(b.target)}`);
+  }
+  const script = `set -e; ${mounts.join('; ')}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
+  const logFd = openSync(join(opts.dir, 'sshd.log'), 'a');
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start sshd for ${opts.address}:${opts.port}`);
+  try {
+    await waitForPort(opts.address, opts.port, opts.startTimeoutMs ?? 10_000, () => pidAlive(pid));
+  } catch (err) {
+    const log = safeRead(join(opts.dir, 'sshd.log')).trim().split('\n').slice(-5).join('\n');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    throw new Error(`${(err as Error).message}${log ? `\n${log}` : ''}`);
+  }
+  const mntNs = readlinkSync(`/proc/${pid}/ns/mnt`);
+  const info: SshdInfo = { address: opts.address, port: opts.port, pid, mntNs, hostKey: publicKey, dir: opts.dir };
+  writeFileSync(join(opts.dir, 'sshd.json'), JSON.stringify(info, null, 2) + '\n');
+  return info;
+}
+
+function safeRead(f: string): string {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Pids of every process in the given mount namespace (the server and all its sessions). */
+export function pidsInMountNamespace(mntNs: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/mnt`) === mntNs) pids.push(Number(entry));
+    } catch {
+      /* process exited while we looked */
+    }
+  }
+  return pids;
+}
+
+/**
+ * Stops the server and every process that lives in its namespace (sessions, commands
+ * they started), so nothing is left behind; the namespace's mounts vanish with them.
+ */
+export async function stopSshd(info: Pick<SshdInfo, 'pid' | 'mntNs'>, timeoutMs = 5000): Promise<void> {
+  const own = readlinkSync('/proc/self/ns/mnt');
+  if (info.mntNs === own) throw new Error('refusing to stop processes in the real mount namespace');
+  let pids = pidsInMountNamespace(info.mntNs);
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  while ((pids = pidsInMountNamespace(info.mntNs)).length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  while (pidsInMountNamespace(info.mntNs).length > 0 && Date.now() < deadline + 2000) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A known_hosts line for this server, in the `[addr]:port` form OpenSSH uses for non-22 ports. */
+export function knownHostsLine(address: string, port: number, hostKey: string): string {
+  const name = port === 22 ? address : `[${address}]:${port}`;
+  return `${name} ${hostKey}`;
+}
