@@ -17,6 +17,19 @@ export type FailureKind =
   | 'interrupted' // the run was interrupted (SIGINT) while the step ran
   | 'error'; // a throw in the step's own code
 
+/**
+ * `instanceof` by brand, not by class identity: a playbook may load Marshal from another
+ * path (dist vs src, a second install), and its errors must still be recognised.
+ */
+function branded<T extends abstract new (...args: any[]) => Error>(cls: T, brand: string): T {
+  const key = Symbol.for(`marshal.error.${brand}`);
+  Object.defineProperty(cls.prototype, key, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value: (v: unknown) => typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[key] === true,
+  });
+  return cls;
+}
+
 /** Base class: a message for people plus the context that locates the problem. */
 export class MarshalError extends Error {
   override name = 'MarshalError';
@@ -90,3 +103,10 @@ export class StepFailure extends MarshalError {
 export class ConnectionError extends StepFailure {
   override name = 'ConnectionError';
 }
+
+branded(MarshalError, 'MarshalError');
+branded(UsageError, 'UsageError');
+branded(InventoryError, 'InventoryError');
+branded(PlaybookError, 'PlaybookError');
+branded(StepFailure, 'StepFailure');
+branded(ConnectionError, 'ConnectionError');

@@ -1,5 +1,44 @@
-export const VERSION = "0.1.0";
+/**
+ * Marshal's public API: what a playbook imports. Explicit exports (ky's rule): nothing here
+ * by accident, and everything here is kept stable.
+ */
+export const VERSION = '0.1.0';
+
+// authoring
+export { playbook, isPlaybook } from './dsl/playbook';
+export { step, across, unchanged } from './dsl/step';
+export { expectEqual, expectThat, fail } from './dsl/expect';
+export { sh, argv, raw, quote, secret, isSecret, MASK } from './dsl/command';
 export { defineFact, FactParseError } from './dsl/fact';
-export type { Fact } from './dsl/fact';
-export { sh, argv, raw, quote, secret } from './dsl/command';
 export type { Command, Secret } from './dsl/command';
+export type { Fact } from './dsl/fact';
+export type {
+  Vars,
+  Risk,
+  RunOptions,
+  Logger,
+  HostContext,
+  HostGroupView,
+  HostStepOptions,
+  AcrossStepOptions,
+  HostStep,
+  AcrossStep,
+  Step,
+  StepList,
+  PlaybookOptions,
+  Playbook,
+  Unchanged,
+} from './dsl/types';
+
+// errors
+export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError } from './errors';
+export type { FailureKind } from './errors';
+
+// running playbooks from code
+export { runPlaybook } from './engine/run';
+export type { EngineOptions } from './engine/run';
+export { loadPlaybook } from './engine/load';
+export type { StepResult, RunSummary, HostStats, Failure, Status } from './engine/results';
+export type { Reporter } from './report/types';
+export type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './connection/types';
+export type { Inventory, InventoryHost, InventoryGroup } from './inventory/types';

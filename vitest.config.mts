@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
-  resolve: { alias: { marshal: resolve(__dirname, 'src/index.ts') } },
+  resolve: { alias: { marshal: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     // e2e tests start real sshd servers; two cores, so keep parallelism modest

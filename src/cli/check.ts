@@ -1,0 +1,41 @@
+/** `marshal check`: type-check a playbook and what it imports, then load and validate it. */
+import { relative } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { typecheckPlaybook } from '../engine/typecheck';
+import { loadPlaybook } from '../engine/load';
+import { listTasks, listHosts, plan } from '../runner';
+import { withSettings, splitList } from './options';
+
+type Args = Record<string, unknown> & { playbook: string };
+
+function rel(f: string): string {
+  const r = relative(process.cwd(), f);
+  return r.startsWith('..') ? f : r;
+}
+
+export const checkCommand: CommandModule<object, Args> = {
+  command: 'check <playbook>',
+  describe: 'Type-check a playbook (and what it imports) and validate it; touches no host',
+  builder: (y) => withSettings(y.positional('playbook', { type: 'string', demandOption: true }), 'check') as never,
+  handler: async (a) => {
+    const diags = typecheckPlaybook(a.playbook);
+    if (diags.length > 0) {
+      for (const d of diags) {
+        process.stderr.write(`${d.file ? `${rel(d.file)}:${d.line}:${d.column}: ` : ''}error TS${d.code}: ${d.message}\n`);
+      }
+      process.stderr.write(`\n${diags.length} type error(s); nothing was run\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const inventory = splitList(a.inventory);
+    if (inventory) {
+      const p = await plan({ playbookFile: a.playbook, inventory, ...(a.limit ? { limit: String(a.limit) } : {}), ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}) });
+      if (a.listHosts) process.stdout.write(listHosts(p));
+      if (a.listTasks) process.stdout.write(listTasks(p));
+      process.stdout.write(`${rel(a.playbook)}: ok (${p.steps.length} steps, ${p.hosts.length} hosts)\n`);
+    } else {
+      const pb = loadPlaybook(a.playbook);
+      process.stdout.write(`${rel(a.playbook)}: ok (${pb.steps.length} steps)\n`);
+    }
+  },
+};

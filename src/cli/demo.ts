@@ -1,0 +1,15 @@
+/** `marshal demo` (the README's main command): start the lab, prepare, attach the VF, migrate. */
+import type { CommandModule } from 'yargs';
+import { runDemo } from '../demo';
+
+export const demoCommand: CommandModule<object, { dir?: string; keep?: boolean }> = {
+  command: 'demo',
+  describe: 'Start the simulated CX-7 lab and run prepare-cx7, attach-vf and migrate-vm on it',
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', describe: 'lab directory (default $MARSHAL_LAB_DIR or ./.marshal/lab)' })
+      .option('report', { type: 'string', describe: 'directory for the JSON reports of the three runs' }) as never,
+  handler: async (a) => {
+    process.exitCode = await runDemo({ ...(a.dir ? { dir: a.dir } : {}), ...((a as { report?: string }).report ? { reportDir: (a as { report?: string }).report! } : {}) });
+  },
+};

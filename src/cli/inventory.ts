@@ -1,0 +1,32 @@
+/** `marshal inventory`, like ansible-inventory: --list, --graph [group], --host H. */
+import type { CommandModule } from 'yargs';
+import { loadInventory, toAnsibleList, toGraph, hostVars } from '../inventory/index';
+import { UsageError } from '../errors';
+import { withSettings, splitList } from './options';
+
+type Args = Record<string, unknown>;
+
+export const inventoryCommand: CommandModule<object, Args> = {
+  command: 'inventory [group]',
+  describe: 'Show an inventory as Marshal sees it (same output as ansible-inventory)',
+  builder: (y) =>
+    withSettings(
+      y
+        .positional('group', { type: 'string', describe: 'group for --graph (default all)' })
+        .option('list', { type: 'boolean', describe: 'all hosts, groups and vars as JSON' })
+        .option('graph', { type: 'boolean', describe: 'the group tree' })
+        .option('host', { type: 'string', describe: 'one host\'s vars as JSON' })
+        .option('vars', { type: 'boolean', describe: 'with --graph: show vars' }),
+      'inventory',
+    ) as never,
+  handler: async (a) => {
+    const sources = splitList(a.inventory);
+    if (!sources) throw new UsageError('no inventory given: pass -i <file or directory>');
+    const modes = [a.list, a.graph, a.host !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError('pass exactly one of --list, --graph or --host HOST');
+    const inv = await loadInventory(sources);
+    if (a.list) process.stdout.write(JSON.stringify(toAnsibleList(inv), null, 4) + '\n');
+    else if (a.graph) process.stdout.write(toGraph(inv, (a.group as string | undefined) ?? 'all', Boolean(a.vars)) + '\n');
+    else process.stdout.write(JSON.stringify(hostVars(inv, String(a.host)), null, 4) + '\n');
+  },
+};

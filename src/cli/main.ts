@@ -1,0 +1,48 @@
+/** The `marshal` command. Parses flags, calls the library, maps errors to exit codes. No logic. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runCommand } from './run';
+import { checkCommand } from './check';
+import { inventoryCommand } from './inventory';
+import { settingsCommand } from './settings';
+import { labCommand } from './lab';
+import { demoCommand } from './demo';
+import { MarshalError } from '../errors';
+import { VERSION } from '../index';
+
+function report(err: unknown): void {
+  if (err instanceof MarshalError) {
+    process.stderr.write(`ERROR! ${err.located}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const e = err as Error;
+  process.stderr.write(`ERROR! ${e?.message ?? String(err)}\n`);
+  if (process.env.MARSHAL_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  process.exitCode = 1;
+}
+
+export async function main(argv = hideBin(process.argv)): Promise<void> {
+  try {
+    await yargs(argv)
+      .scriptName('marshal')
+      .command(runCommand)
+      .command(checkCommand)
+      .command(inventoryCommand)
+      .command(labCommand)
+      .command(demoCommand)
+      .command(settingsCommand)
+      .demandCommand(1, 'say what to do: run, check, inventory, lab, demo or settings')
+      .strict()
+      .version(VERSION)
+      .help()
+      .fail((msg, err) => {
+        throw err ?? new (class extends MarshalError {})(msg);
+      })
+      .parseAsync();
+  } catch (err) {
+    report(err);
+  }
+}
+
+void main();

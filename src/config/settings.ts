@@ -1,0 +1,65 @@
+/**
+ * Every setting declared once (Ansible's config/base.yml idea): the CLI flags, environment
+ * variables and docs/settings.md are all derived from this table.
+ */
+
+export interface Setting {
+  /** Key in RunSettings. */
+  key: string;
+  /** Long flag without dashes. */
+  flag: string;
+  alias?: string;
+  env?: string;
+  type: 'string' | 'number' | 'boolean' | 'array' | 'count';
+  default?: string | number | boolean;
+  choices?: readonly string[];
+  description: string;
+  /** Which commands take it. */
+  commands: readonly ('run' | 'check' | 'inventory')[];
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'inventory', flag: 'inventory', alias: 'i', env: 'MARSHAL_INVENTORY', type: 'array', description: 'Inventory file or directory (repeatable), Ansible INI/YAML', commands: ['run', 'check', 'inventory'] },
+  { key: 'limit', flag: 'limit', alias: 'l', type: 'string', description: 'Further limit hosts with a pattern (globs, a:b, &, !)', commands: ['run', 'check'] },
+  { key: 'tags', flag: 'tags', alias: 't', type: 'array', description: 'Only run steps with these tags (comma-separated or repeated)', commands: ['run', 'check'] },
+  { key: 'skipTags', flag: 'skip-tags', type: 'array', description: 'Skip steps with these tags', commands: ['run', 'check'] },
+  { key: 'check', flag: 'check', alias: 'C', type: 'boolean', default: false, description: "Run checks only: report what would change, change nothing", commands: ['run'] },
+  { key: 'diff', flag: 'diff', alias: 'D', type: 'boolean', default: false, description: 'Show diffs of files written (rendered templates)', commands: ['run'] },
+  { key: 'extraVars', flag: 'extra-vars', alias: 'e', type: 'array', description: 'Extra vars: k=v, JSON, or @file (YAML/JSON); highest precedence', commands: ['run', 'check'] },
+  { key: 'forks', flag: 'forks', alias: 'f', env: 'MARSHAL_FORKS', type: 'number', default: 100, description: 'Hosts worked on in parallel per step', commands: ['run'] },
+  { key: 'startAtTask', flag: 'start-at-task', type: 'string', description: 'Start at the step with this name (exact or glob)', commands: ['run'] },
+  { key: 'step', flag: 'step', type: 'boolean', default: false, description: 'Confirm each step before it runs (y/n/c)', commands: ['run'] },
+  { key: 'listTasks', flag: 'list-tasks', type: 'boolean', default: false, description: 'List the steps that would run, then exit', commands: ['run', 'check'] },
+  { key: 'listHosts', flag: 'list-hosts', type: 'boolean', default: false, description: 'List the hosts that would be targeted, then exit', commands: ['run', 'check'] },
+  { key: 'verbose', flag: 'verbose', alias: 'v', type: 'count', description: 'More output: -v durations and reasons, -vv commands, -vvv connection details', commands: ['run'] },
+  { key: 'logFile', flag: 'log-file', env: 'MARSHAL_LOG_FILE', type: 'string', description: 'Write one JSON line per step result (pino) to this file', commands: ['run'] },
+  { key: 'report', flag: 'report', type: 'string', description: 'Write the whole run as JSON to this file (atomically)', commands: ['run'] },
+  { key: 'askBecomePass', flag: 'ask-become-pass', alias: 'K', type: 'boolean', default: false, description: 'Ask once for the sudo password', commands: ['run'] },
+  { key: 'becomePasswordFile', flag: 'become-password-file', env: 'MARSHAL_BECOME_PASSWORD_FILE', type: 'string', description: 'Read the sudo password from this file', commands: ['run'] },
+  { key: 'hostKeyChecking', flag: 'host-key-checking', env: 'MARSHAL_HOST_KEY_CHECKING', type: 'string', choices: ['strict', 'accept-new', 'off'], default: 'accept-new', description: 'known_hosts policy: strict refuses unknown keys, accept-new records them; a changed key is refused unless off', commands: ['run'] },
+  { key: 'connectTimeout', flag: 'connect-timeout', env: 'MARSHAL_CONNECT_TIMEOUT', type: 'number', default: 10, description: 'Seconds to wait for a host to answer', commands: ['run'] },
+  { key: 'privateKey', flag: 'private-key', type: 'string', description: 'Private key file for hosts that set none', commands: ['run'] },
+  { key: 'user', flag: 'user', alias: 'u', type: 'string', description: 'Remote user for hosts that set none', commands: ['run'] },
+  { key: 'color', flag: 'color', env: 'MARSHAL_COLOR', type: 'boolean', description: 'Colour output (default: on a TTY unless NO_COLOR)', commands: ['run'] },
+];
+
+/** The markdown table in docs/settings.md (a test keeps the file in step with this table). */
+export function settingsMarkdown(): string {
+  const rows = SETTINGS.map((s) => {
+    const flag = `\`--${s.flag}\`${s.alias ? ` / \`-${s.alias}\`` : ''}`;
+    const def = s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const choices = s.choices ? ` (${s.choices.map((c) => `\`${c}\``).join(', ')})` : '';
+    return `| ${flag} | ${s.env ? `\`${s.env}\`` : ''} | ${def} | ${s.description}${choices} | ${s.commands.join(', ')} |`;
+  });
+  return [
+    '# Settings',
+    '',
+    'Generated from `src/config/settings.ts` by `marshal settings --markdown`; do not edit by hand.',
+    'A flag beats its environment variable, which beats the default.',
+    '',
+    '| flag | environment | default | meaning | commands |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}

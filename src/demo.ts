@@ -1,0 +1,29 @@
+/** The flagship demo: the lab's default pair, prepared, VF attached, VM live-migrated. */
+import { join, resolve } from 'node:path';
+import { labUp } from './lab/index';
+import { runPlaybookFiles } from './runner';
+
+/** Marshal's own checkout (dist/demo.js or src/demo.ts → its parent). */
+const ROOT = resolve(__dirname, '..');
+
+export async function runDemo(o: { dir?: string; reportDir?: string; out?: NodeJS.WritableStream } = {}): Promise<number> {
+  const out = o.out ?? process.stdout;
+  out.write('Starting the simulated CX-7 lab (source + destination, one VM on the source)…\n');
+  const lab = await labUp({ ...(o.dir ? { dir: o.dir } : {}) });
+  out.write(`lab up: ${lab.hosts.map((h: { name: string; address: string }) => `${h.name}=${h.address}`).join(', ')}\n`);
+  const inventory = [join(ROOT, 'inventory')];
+  for (const name of ['prepare-cx7', 'attach-vf', 'migrate-vm']) {
+    const summary = await runPlaybookFiles({
+      playbookFile: join(ROOT, 'playbooks', `${name}.ts`),
+      inventory,
+      ...(o.reportDir ? { report: join(o.reportDir, `${name}.json`) } : {}),
+      out: out as never,
+    });
+    if (summary.exitCode !== 0) {
+      out.write(`\n${name} failed (exit ${summary.exitCode}); stopping the demo. The lab is still up: \`marshal lab status\`, \`marshal lab down\`.\n`);
+      return summary.exitCode;
+    }
+  }
+  out.write('\nDemo complete: both hosts prepared, VF attached, VM migrated and reachable over its VF. `marshal lab down` stops the lab.\n');
+  return 0;
+}

@@ -1,0 +1,16 @@
+/** Finds the user's call site (file:line) so errors point at the playbook, not at Marshal. */
+import { sep } from 'node:path';
+
+const INTERNAL = [`${sep}src${sep}dsl${sep}`, `${sep}dist${sep}dsl${sep}`, `${sep}node_modules${sep}`, 'node:internal'];
+
+export function callerLocation(): string | undefined {
+  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  for (const line of stack) {
+    const m = /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):\d+\)?$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1]!;
+    if (INTERNAL.some((p) => file.includes(p))) continue;
+    return `${file}:${m[2]}`;
+  }
+  return undefined;
+}

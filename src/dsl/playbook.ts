@@ -1,0 +1,70 @@
+/** playbook(): flattens and validates the step list, so a broken playbook fails before any host is touched. */
+import { PlaybookError } from '../errors';
+import { callerLocation } from './location';
+import type { Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
+
+function flatten<V extends Vars>(list: StepList<V>, out: Step<V>[], path: string): Step<V>[] {
+  list.forEach((item, i) => {
+    if (Array.isArray(item)) flatten(item as StepList<V>, out, `${path}[${i}]`);
+    else if (item && typeof item === 'object' && ((item as Step<V>).kind === 'host' || (item as Step<V>).kind === 'across')) {
+      out.push(item as Step<V>);
+    } else {
+      throw new PlaybookError(
+        `steps${path}[${i}] is not a step (got ${item === null ? 'null' : typeof item}); build steps with step() or across()`,
+      );
+    }
+  });
+  return out;
+}
+
+function locate(at: string | undefined): { file?: string; line?: number } {
+  const m = at ? /^(.*):(\d+)$/.exec(at) : null;
+  return m ? { file: m[1]!, line: Number(m[2]) } : {};
+}
+
+export function playbook<V extends Vars = Vars>(opts: PlaybookOptions<V>): Playbook<V> {
+  const at = callerLocation();
+  if (!opts || typeof opts !== 'object') throw new PlaybookError('playbook() needs an options object', locate(at));
+  if (typeof opts.name !== 'string' || !opts.name.trim()) throw new PlaybookError('playbook needs a non-empty `name`', locate(at));
+  if (typeof opts.hosts !== 'string' || !opts.hosts.trim()) {
+    throw new PlaybookError(`playbook "${opts.name}": \`hosts\` must be a host pattern such as 'all'`, locate(at));
+  }
+  if (!Array.isArray(opts.steps)) throw new PlaybookError(`playbook "${opts.name}": \`steps\` must be an array`, locate(at));
+  const steps = flatten(opts.steps as StepList<Vars>, [], '') as unknown as Step<V>[];
+  if (steps.length === 0) throw new PlaybookError(`playbook "${opts.name}" has no steps`, locate(at));
+  const seen = new Map<string, Step<V>>();
+  for (const s of steps) {
+    const prev = seen.get(s.name);
+    if (prev) {
+      throw new PlaybookError(
+        `duplicate step name "${s.name}" (first defined at ${prev.definedAt ?? '?'}); step names must be unique so --start-at-task, reports and logs are unambiguous`,
+        locate(s.definedAt),
+      );
+    }
+    seen.set(s.name, s);
+  }
+  if (opts.maxFailPercentage !== undefined && !(opts.maxFailPercentage >= 0 && opts.maxFailPercentage <= 100)) {
+    throw new PlaybookError(`playbook "${opts.name}": maxFailPercentage must be between 0 and 100`, locate(at));
+  }
+  const pb: Playbook<V> = {
+    kind: 'marshal.playbook',
+    name: opts.name,
+    hosts: opts.hosts,
+    defaults: opts.defaults ?? {},
+    vars: opts.vars ?? {},
+    requires: opts.requires ?? [],
+    secrets: opts.secrets ?? [],
+    steps,
+    anyErrorsFatal: opts.anyErrorsFatal ?? false,
+    ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
+    ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}),
+    ...(opts.become !== undefined ? { become: opts.become } : {}),
+    ...(opts.templates !== undefined ? { templates: opts.templates } : {}),
+    ...(at !== undefined ? { definedAt: at } : {}),
+  };
+  return Object.freeze(pb);
+}
+
+export function isPlaybook(v: unknown): v is Playbook {
+  return typeof v === 'object' && v !== null && (v as Playbook).kind === 'marshal.playbook';
+}

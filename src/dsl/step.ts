@@ -1,0 +1,73 @@
+/** step() and across(): validate a step's shape where it is written, and remember where. */
+import { PlaybookError } from '../errors';
+import { callerLocation } from './location';
+import type { AcrossStep, AcrossStepOptions, HostStep, HostStepOptions, Unchanged, Vars } from './types';
+
+function located(message: string, at: string | undefined): PlaybookError {
+  const m = at ? /^(.*):(\d+)$/.exec(at) : null;
+  return new PlaybookError(message, m ? { file: m[1]!, line: Number(m[2]) } : {});
+}
+
+const COMMON_KEYS = ['name', 'hosts', 'tags', 'timeout', 'risk', 'ignoreErrors'];
+const HOST_KEYS = new Set([
+  ...COMMON_KEYS,
+  'when', 'check', 'run', 'verify', 'settle', 'readOnly', 'retries', 'delay', 'until', 'become', 'runOnce', 'register',
+]);
+const ACROSS_KEYS = new Set([...COMMON_KEYS, 'across', 'run', 'verify']);
+
+function validateCommon(opts: Record<string, unknown>, at: string | undefined, allowed: Set<string>): void {
+  if (typeof opts.name !== 'string' || opts.name.trim() === '') throw located('a step needs a non-empty `name`', at);
+  const label = `step "${opts.name}"`;
+  for (const key of Object.keys(opts)) {
+    if (!allowed.has(key)) throw located(`${label}: unknown option \`${key}\` (allowed: ${[...allowed].join(', ')})`, at);
+  }
+  for (const fn of ['when', 'check', 'run', 'verify', 'until']) {
+    if (opts[fn] !== undefined && typeof opts[fn] !== 'function') throw located(`${label}: \`${fn}\` must be a function`, at);
+  }
+  for (const num of ['timeout', 'retries', 'delay', 'settle']) {
+    const v = opts[num];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+      throw located(`${label}: \`${num}\` must be a non-negative number, got ${JSON.stringify(v)}`, at);
+    }
+  }
+  if (opts.tags !== undefined && (!Array.isArray(opts.tags) || opts.tags.some((t) => typeof t !== 'string'))) {
+    throw located(`${label}: \`tags\` must be an array of strings`, at);
+  }
+  if (opts.risk !== undefined && !['firmware', 'migration', 'disruptive'].includes(opts.risk as string)) {
+    throw located(`${label}: \`risk\` must be 'firmware', 'migration' or 'disruptive'`, at);
+  }
+  if (opts.run === undefined && opts.verify === undefined) {
+    throw located(`${label}: a step needs \`run\` or \`verify\` (or both)`, at);
+  }
+}
+
+/** A step run on each host: check → run → verify. */
+export function step<V extends Vars = Vars>(opts: HostStepOptions<V>): HostStep<V> {
+  const at = opts.definedAt ?? callerLocation();
+  validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...HOST_KEYS, 'definedAt']));
+  if (opts.check !== undefined && opts.run === undefined) {
+    throw located(`step "${opts.name}": \`check\` without \`run\` has nothing to skip; use \`verify\` for an assertion`, at);
+  }
+  if (opts.until !== undefined && opts.run === undefined) throw located(`step "${opts.name}": \`until\` needs \`run\``, at);
+  return Object.freeze({ ...opts, kind: 'host' as const, definedAt: at });
+}
+
+/** A step run once per group of hosts (e.g. a source and its destination) after all reached it. */
+export function across<V extends Vars = Vars>(opts: AcrossStepOptions<V>): AcrossStep<V> {
+  const at = opts.definedAt ?? callerLocation();
+  validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...ACROSS_KEYS, 'definedAt']));
+  const a = opts.across as unknown;
+  if (a !== 'pair' && a !== 'all' && typeof a !== 'function') {
+    throw located(`step "${opts.name}": \`across\` must be 'pair', 'all' or a function`, at);
+  }
+  return Object.freeze({ ...opts, kind: 'across' as const, definedAt: at });
+}
+
+/** Return from `run` when nothing needed doing: the step is `ok` instead of `changed`. */
+export function unchanged(value?: unknown): Unchanged {
+  return { __marshalUnchanged: true, value };
+}
+
+export function isUnchanged(v: unknown): v is Unchanged {
+  return typeof v === 'object' && v !== null && (v as Unchanged).__marshalUnchanged === true;
+}

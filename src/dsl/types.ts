@@ -1,0 +1,186 @@
+/**
+ * The public authoring types. A playbook is data: an ordered list of steps, each with a
+ * read-only `check`, a `run` that changes things, and a read-only `verify`.
+ */
+import type { Command } from './command';
+import type { Fact } from './fact';
+import type { ExecResult } from '../connection/types';
+
+export type Vars = Record<string, unknown>;
+
+/** What a step may declare it changes, so the run reports it loudly and users opt in knowingly. */
+export type Risk = 'firmware' | 'migration' | 'disruptive';
+
+export interface RunOptions {
+  /** Exit codes that are not failures (default [0]). */
+  okExitCodes?: readonly number[];
+  /** Text for stdin. */
+  stdin?: string;
+  /** Override the step's become for this command. */
+  become?: boolean | string;
+}
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  debug(msg: string): void;
+}
+
+/** What a step's functions get for one host. `V` types `vars` so editors complete them. */
+export interface HostContext<V extends Vars = Vars> {
+  /** Inventory name. */
+  readonly name: string;
+  /** Address connected to (ansible_host or the name). */
+  readonly address: string;
+  /** Defaults < inventory (group then host) < playbook vars < -e extra vars. */
+  readonly vars: Readonly<V> & Readonly<Vars>;
+  readonly groups: readonly string[];
+  /** True under --check: nothing may change. */
+  readonly checkMode: boolean;
+  readonly diffMode: boolean;
+  /** Values registered by earlier steps on this host (`register`). */
+  readonly registered: Readonly<Record<string, unknown>>;
+  /** Runs a quoted command; throws a `command` failure on an exit code not in okExitCodes. */
+  run(cmd: Command, opts?: RunOptions): Promise<ExecResult>;
+  /** Runs a command and says whether it exited 0; never throws for the exit code. */
+  test(cmd: Command, opts?: Omit<RunOptions, 'okExitCodes'>): Promise<boolean>;
+  /** Gathers a fact now (command + parser); parse errors name the host and the command. */
+  fact<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T>;
+  /** Renders a template (handlebars, strict: a missing variable is an error). */
+  render(template: string, data: Record<string, unknown>): string;
+  /**
+   * Writes a file on the host when its content differs; returns whether it changed.
+   * Under --diff the unified diff is reported; under --check nothing is written.
+   */
+  put(path: string, content: string, opts?: { mode?: number }): Promise<{ changed: boolean }>;
+  /** A line shown under the step's result and kept in the report. */
+  note(msg: string): void;
+  /** A warning shown under the step's result and kept in the report. */
+  warn(msg: string): void;
+  readonly log: Logger;
+}
+
+/** A step's `run` may return this to say "nothing needed doing" (status ok, not changed). */
+export interface Unchanged {
+  readonly __marshalUnchanged: true;
+  readonly value?: unknown;
+}
+
+export interface StepCommon<V extends Vars> {
+  name: string;
+  /** Host pattern narrowing the play's hosts for this step (Ansible pattern syntax). */
+  hosts?: string;
+  tags?: readonly string[];
+  /** Seconds; the remote commands are stopped when it expires. */
+  timeout?: number;
+  /** Declares a firmware change, a migration or another disruptive change: shown and reported. */
+  risk?: Risk;
+  /** Keep going on this host when the step fails (counted as `ignored`). */
+  ignoreErrors?: boolean;
+  /** Where the step was defined (file:line), filled in by step(). */
+  readonly definedAt?: string;
+  /** Phantom: ties the step to its playbook's vars type. */
+  readonly __vars?: V;
+}
+
+export interface HostStepOptions<V extends Vars = Vars> extends StepCommon<V> {
+  /** Skip the step on this host unless it returns true. */
+  when?: (h: HostContext<V>) => boolean | Promise<boolean>;
+  /** Read-only: does the desired state already hold? true → `ok`, run is skipped. */
+  check?: (h: HostContext<V>) => boolean | Promise<boolean>;
+  /** Makes the change. Its return value is registered under `register`. */
+  run?: (h: HostContext<V>) => unknown | Promise<unknown>;
+  /**
+   * Read-only: holds now? Throw (expectEqual/fail) or return false to fail the step.
+   * A step with only `verify` is an assertion and also runs under --check.
+   */
+  verify?: (h: HostContext<V>) => void | boolean | Promise<void | boolean>;
+  /** Seconds to keep re-trying verify while the system settles (e.g. a kernel creating VFs). */
+  settle?: number;
+  /** `run` only reads (gathers facts to register): it also runs under --check, status ok. */
+  readOnly?: boolean;
+  /** Attempts after the first when run fails or `until` is false. */
+  retries?: number;
+  /** Seconds between attempts. */
+  delay?: number;
+  /** Retry until this holds for run's value. */
+  until?: (value: unknown, h: HostContext<V>) => boolean | Promise<boolean>;
+  /** Run commands through sudo (true = root, or a user name). */
+  become?: boolean | string;
+  /** Run on the first host only; the result counts for every host of the step. */
+  runOnce?: boolean;
+  /** Register run's return value (or the check's when it held) under this name. */
+  register?: string;
+}
+
+/** A group of hosts an across-step sees together. */
+export interface HostGroupView<V extends Vars = Vars> {
+  /** The grouping key (e.g. the `pair` var's value). */
+  readonly key: string;
+  readonly hosts: readonly HostContext<V>[];
+  /** The one host of this group that is in inventory group `group`; throws when not exactly one. */
+  one(group: string): HostContext<V>;
+}
+
+export interface AcrossStepOptions<V extends Vars = Vars> extends StepCommon<V> {
+  /**
+   * How hosts are grouped: 'pair' groups by the `pair` var (a source and its destination),
+   * 'all' makes one group, or a function returning each host's key.
+   */
+  across: 'pair' | 'all' | ((h: HostContext<V>) => string);
+  /** Runs once per group after every host of it reached this step. */
+  run?: (g: HostGroupView<V>) => unknown | Promise<unknown>;
+  /** Read-only assertion over the group; a throw fails every host of the group. */
+  verify?: (g: HostGroupView<V>) => void | boolean | Promise<void | boolean>;
+}
+
+export type HostStep<V extends Vars = Vars> = HostStepOptions<V> & { readonly kind: 'host' };
+export type AcrossStep<V extends Vars = Vars> = AcrossStepOptions<V> & { readonly kind: 'across' };
+export type Step<V extends Vars = Vars> = HostStep<V> | AcrossStep<V>;
+
+/** Steps may be nested arrays so reusable functions can return several. */
+export type StepList<V extends Vars = Vars> = ReadonlyArray<Step<V> | StepList<V>>;
+
+export interface PlaybookOptions<V extends Vars = Vars> {
+  name: string;
+  /** Host pattern (Ansible syntax): 'source:destination', 'all', 'web*:&prod'. */
+  hosts: string;
+  /** Lowest precedence: overridden by inventory vars (like Ansible role defaults). */
+  defaults?: Partial<V>;
+  /** Above inventory vars, below -e (like Ansible play vars). */
+  vars?: Partial<V>;
+  /** Vars every host must have before anything runs; missing ones are reported per host. */
+  requires?: readonly (keyof V & string)[];
+  /** Var names whose values are secrets: masked in all output. */
+  secrets?: readonly string[];
+  steps: StepList<V>;
+  /** Rolling batches: a count, a percentage ('30%'), or a list of them. */
+  serial?: number | string | ReadonlyArray<number | string>;
+  /** One failure stops every host after the current step. */
+  anyErrorsFatal?: boolean;
+  /** Abort when more than this percentage of a batch's hosts failed. */
+  maxFailPercentage?: number;
+  /** Default become for every step. */
+  become?: boolean | string;
+  /** Directory of templates, relative to the playbook file (default: nearest `templates/` up the tree). */
+  templates?: string;
+}
+
+export interface Playbook<V extends Vars = Vars> {
+  readonly kind: 'marshal.playbook';
+  readonly name: string;
+  readonly hosts: string;
+  readonly defaults: Partial<V>;
+  readonly vars: Partial<V>;
+  readonly requires: readonly string[];
+  readonly secrets: readonly string[];
+  /** Flattened, validated steps. */
+  readonly steps: readonly Step<V>[];
+  readonly serial?: number | string | ReadonlyArray<number | string>;
+  readonly anyErrorsFatal: boolean;
+  readonly maxFailPercentage?: number;
+  readonly become?: boolean | string;
+  readonly templates?: string;
+  /** Where playbook() was called (file:line). */
+  readonly definedAt?: string;
+}

@@ -1,0 +1,141 @@
+/** The HostContext a step's functions receive: commands, facts, templates, files, notes. */
+import { createTwoFilesPatch } from 'diff';
+import { StepFailure } from '../errors';
+import { sh, type Command } from '../dsl/command';
+import { FactParseError, type Fact } from '../dsl/fact';
+import type { HostContext, Logger, RunOptions, Vars } from '../dsl/types';
+import type { Connection, ExecOptions, ExecResult } from '../connection/types';
+import { renderFile } from '../template/index';
+import type { CommandRecord } from './results';
+
+export type Phase = CommandRecord['phase'];
+
+/** Per-host, per-step mutable record the engine turns into a StepResult. */
+export interface StepRecorder {
+  phase: Phase;
+  commands: CommandRecord[];
+  notes: string[];
+  warnings: string[];
+  diffs: string[];
+  /** Text of the last command run, for failure messages ("... (devlink dev eswitch show ...)"). */
+  lastCommand?: string;
+}
+
+export interface ContextDeps {
+  name: string;
+  address: string;
+  vars: Vars;
+  groups: readonly string[];
+  registered: Record<string, unknown>;
+  checkMode: boolean;
+  diffMode: boolean;
+  templatesDir: string | undefined;
+  connection: () => Promise<Connection>;
+  become: ExecOptions['become'] | undefined;
+  becomeFor: (b: boolean | string | undefined) => ExecOptions['become'] | undefined;
+  signal: AbortSignal;
+  recorder: StepRecorder;
+  log: Logger;
+}
+
+export function tail(text: string, lines = 5): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export function createHostContext<V extends Vars>(d: ContextDeps): HostContext<V> {
+  const exec = async (cmd: Command, opts: RunOptions = {}): Promise<ExecResult> => {
+    if (!cmd || typeof cmd !== 'object' || typeof (cmd as Command).text !== 'string') {
+      throw new StepFailure('error', 'h.run() takes a command built with sh`...`, argv([...]) or raw("..."), not a plain string');
+    }
+    const conn = await d.connection();
+    const become = opts.become === undefined ? d.become : d.becomeFor(opts.become);
+    const started = Date.now();
+    d.recorder.lastCommand = cmd.text;
+    const execOpts: ExecOptions = { signal: d.signal };
+    if (become) execOpts.become = become;
+    if (opts.stdin !== undefined) execOpts.stdin = opts.stdin;
+    const res = await conn.exec(cmd.text, execOpts);
+    d.recorder.commands.push({ command: cmd.text, exitCode: res.exitCode, durationMs: Date.now() - started, phase: d.recorder.phase });
+    return res;
+  };
+
+  const ctx: HostContext<V> = {
+    name: d.name,
+    address: d.address,
+    vars: d.vars as HostContext<V>['vars'],
+    groups: d.groups,
+    checkMode: d.checkMode,
+    diffMode: d.diffMode,
+    registered: d.registered,
+    log: d.log,
+    async run(cmd, opts = {}) {
+      const res = await exec(cmd, opts);
+      const ok = opts.okExitCodes ?? [0];
+      if (res.exitCode === null || !ok.includes(res.exitCode)) {
+        const why = res.exitCode === null ? `was killed${res.signal ? ` by ${res.signal}` : ''}` : `exited ${res.exitCode}`;
+        throw new StepFailure('command', `command ${why}: ${cmd.text}`, {
+          command: cmd.text,
+          exitCode: res.exitCode,
+          stderr: tail(res.stderr || res.stdout),
+          stdout: res.stdout,
+        });
+      }
+      return res;
+    },
+    async test(cmd, opts = {}) {
+      const res = await exec(cmd, opts);
+      return res.exitCode === 0;
+    },
+    async fact<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T> {
+      const cmd = fact.command(...args);
+      const res = await exec(cmd);
+      const ok = fact.okExitCodes ?? [0];
+      if (res.exitCode === null || !ok.includes(res.exitCode)) {
+        throw new StepFailure('command', `fact ${fact.name}: command exited ${res.exitCode ?? 'by signal'}: ${cmd.text}`, {
+          command: cmd.text,
+          exitCode: res.exitCode,
+          stderr: tail(res.stderr || res.stdout),
+        });
+      }
+      try {
+        return fact.parse(res.stdout, res.exitCode, res.stderr);
+      } catch (err) {
+        const msg = err instanceof FactParseError ? err.message : `${fact.name}: ${(err as Error).message}`;
+        throw new StepFailure('error', `could not parse the output of ${cmd.text}: ${msg}`, {
+          command: cmd.text,
+          stdout: res.stdout,
+          cause: err,
+        });
+      }
+    },
+    render(template, data) {
+      return renderFile(template, data, d.templatesDir);
+    },
+    async put(path, content, opts = {}) {
+      const current = await exec(sh`cat -- ${path} 2>/dev/null`);
+      const before = current.exitCode === 0 ? current.stdout : undefined;
+      if (before === content) return { changed: false };
+      if (d.diffMode) {
+        d.recorder.diffs.push(
+          createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
+        );
+      }
+      if (d.checkMode) return { changed: true };
+      const conn = await d.connection();
+      const started = Date.now();
+      const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
+      if (opts.mode !== undefined) putOpts.mode = opts.mode;
+      if (d.become) putOpts.become = d.become;
+      await conn.putFile(path, content, putOpts);
+      d.recorder.commands.push({ command: `put ${path}`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
+      return { changed: true };
+    },
+    note(msg) {
+      d.recorder.notes.push(msg);
+    },
+    warn(msg) {
+      d.recorder.warnings.push(msg);
+    },
+  };
+  return ctx;
+}

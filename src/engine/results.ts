@@ -1,0 +1,113 @@
+/** Results: one discriminated union per step and host, and the run they add up to. */
+import type { FailureKind } from '../errors';
+import type { Risk } from '../dsl/types';
+
+export interface CommandRecord {
+  command: string;
+  exitCode: number | null;
+  durationMs: number;
+  /** Which phase ran it. */
+  phase: 'check' | 'run' | 'verify' | 'when' | 'across';
+}
+
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+  command?: string;
+  exitCode?: number | null;
+  /** The last lines of stderr (stdout when stderr is empty). */
+  stderrTail?: string;
+  expected?: unknown;
+  seen?: unknown;
+  /** Where the step was defined. */
+  definedAt?: string;
+}
+
+interface Base {
+  host: string;
+  step: string;
+  stepIndex: number;
+  startedAt: string;
+  durationMs: number;
+  commands: CommandRecord[];
+  notes: string[];
+  warnings: string[];
+  risk?: Risk;
+  /** Unified diff of files written (under --diff). */
+  diff?: string;
+}
+
+export type StepResult =
+  | (Base & { status: 'ok' })
+  | (Base & { status: 'changed'; /** under --check: would have changed */ predicted?: boolean })
+  | (Base & { status: 'skipped'; reason: string })
+  | (Base & { status: 'failed'; failure: Failure; ignored?: boolean })
+  | (Base & { status: 'unreachable'; failure: Failure });
+
+export type Status = StepResult['status'];
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export interface RunSummary {
+  playbook: string;
+  playbookFile?: string;
+  checkMode: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  hosts: string[];
+  stats: Record<string, HostStats>;
+  results: StepResult[];
+  interrupted: boolean;
+  /** Why the play stopped early (any_errors_fatal, max_fail_percentage, interrupt). */
+  aborted?: string;
+  exitCode: number;
+}
+
+export function emptyStats(): HostStats {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}
+
+/** Adds a result to per-host stats the way Ansible's recap counts. */
+export function countResult(stats: HostStats, r: StepResult): void {
+  switch (r.status) {
+    case 'ok':
+      stats.ok += 1;
+      break;
+    case 'changed':
+      stats.ok += 1; // Ansible counts a changed task as ok too
+      stats.changed += 1;
+      break;
+    case 'skipped':
+      stats.skipped += 1;
+      break;
+    case 'failed':
+      if (r.ignored) {
+        stats.ok += 1;
+        stats.ignored += 1;
+      } else stats.failed += 1;
+      break;
+    case 'unreachable':
+      stats.unreachable += 1;
+      break;
+  }
+}
+
+/** Exit codes, documented in the README: 0 ok, 1 usage, 2 failed step, 4 unreachable, 130 interrupted. */
+export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
+
+export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean): number {
+  if (interrupted) return EXIT.interrupted;
+  const all = Object.values(stats);
+  if (all.some((s) => s.failed > 0)) return EXIT.failed;
+  if (all.some((s) => s.unreachable > 0)) return EXIT.unreachable;
+  return EXIT.ok;
+}

@@ -1,0 +1,47 @@
+/** `marshal check`: a full TypeScript type-check of a playbook and everything it imports. */
+import { dirname, resolve } from 'node:path';
+import ts from 'typescript';
+
+export interface TypeDiagnostic {
+  file?: string;
+  line?: number;
+  column?: number;
+  code: number;
+  message: string;
+}
+
+const DEFAULTS: ts.CompilerOptions = {
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.Node16,
+  moduleResolution: ts.ModuleResolutionKind.Node16,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+};
+
+export function typecheckPlaybook(file: string): TypeDiagnostic[] {
+  const abs = resolve(file);
+  let options: ts.CompilerOptions = DEFAULTS;
+  const configFile = ts.findConfigFile(dirname(abs), ts.sys.fileExists, 'tsconfig.json');
+  if (configFile) {
+    const read = ts.readConfigFile(configFile, ts.sys.readFile);
+    if (!read.error) {
+      const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(configFile));
+      options = { ...parsed.options, noEmit: true };
+    }
+  }
+  const program = ts.createProgram({ rootNames: [abs], options });
+  const diags = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || !d.file.fileName.includes('/node_modules/'));
+  return diags.map((d) => {
+    const out: TypeDiagnostic = { code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') };
+    if (d.file && d.start !== undefined) {
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      out.file = d.file.fileName;
+      out.line = line + 1;
+      out.column = character + 1;
+    }
+    return out;
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * Console output. Plain lines (Ansible-like) when not a TTY; on a TTY a live line says which
+ * step is running and how many hosts are running, done and failed.
+ */
+import type { Reporter, StepStartEvent } from './types';
+import type { RunSummary, StepResult } from '../engine/results';
+import { banner, recapLines } from './recap';
+
+export interface ConsoleOptions {
+  out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  verbosity?: number;
+  color?: boolean;
+  /** Force live progress on or off (default: when `out` is a TTY). */
+  live?: boolean;
+}
+
+const C = { red: 31, green: 32, yellow: 33, cyan: 36, magenta: 35, gray: 90 } as const;
+
+export class ConsoleReporter implements Reporter {
+  private readonly out: NonNullable<ConsoleOptions['out']>;
+  private readonly live: boolean;
+  private readonly color: boolean;
+  private readonly v: number;
+  private step?: StepStartEvent;
+  private running = new Set<string>();
+  private done = 0;
+  private failed = 0;
+  private liveShown = false;
+  private timer: NodeJS.Timeout | undefined;
+  private started = 0;
+
+  constructor(opts: ConsoleOptions = {}) {
+    this.out = opts.out ?? process.stdout;
+    this.live = opts.live ?? this.out.isTTY === true;
+    this.color = opts.color ?? (this.out.isTTY === true && !process.env.NO_COLOR);
+    this.v = opts.verbosity ?? 0;
+  }
+
+  private paint(code: number, s: string): string {
+    return this.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+  }
+
+  private write(line: string): void {
+    this.clearLive();
+    this.out.write(`${line}\n`);
+    this.drawLive();
+  }
+
+  private clearLive(): void {
+    if (this.liveShown) {
+      this.out.write('\r\x1b[2K');
+      this.liveShown = false;
+    }
+  }
+
+  private drawLive(): void {
+    if (!this.live || !this.step) return;
+    const secs = ((Date.now() - this.started) / 1000).toFixed(1);
+    const total = this.step.hosts.length;
+    const text = `▶ ${this.step.name}  running ${this.running.size}  done ${this.done}/${total}  failed ${this.failed}  ${secs}s`;
+    const cols = this.out.columns ?? 100;
+    this.out.write(`\r\x1b[2K${this.paint(C.cyan, text.slice(0, cols - 1))}`);
+    this.liveShown = true;
+  }
+
+  playStart(e: Parameters<NonNullable<Reporter['playStart']>>[0]): void {
+    this.write('');
+    this.write(banner(`PLAY [${e.playbook}]${e.checkMode ? ' (check mode: nothing will change)' : ''}`));
+  }
+
+  batchStart(batch: string[], index: number, total: number): void {
+    this.write(this.paint(C.gray, `batch ${index + 1}/${total}: ${batch.join(', ')}`));
+  }
+
+  stepStart(e: StepStartEvent): void {
+    this.step = e;
+    this.running.clear();
+    this.done = 0;
+    this.failed = 0;
+    this.started = Date.now();
+    this.write('');
+    const risk = e.risk ? this.paint(C.magenta, ` [changes ${e.risk}]`) : '';
+    this.write(`${banner(`STEP [${e.name}]`)}${risk}`);
+    if (this.live) this.timer = setInterval(() => this.drawLive(), 250).unref();
+  }
+
+  hostStart(host: string): void {
+    this.running.add(host);
+    this.drawLive();
+  }
+
+  result(r: StepResult): void {
+    this.running.delete(r.host);
+    this.done += 1;
+    const dur = this.v > 0 ? this.paint(C.gray, ` (${(r.durationMs / 1000).toFixed(2)}s)`) : '';
+    switch (r.status) {
+      case 'ok':
+        this.write(this.paint(C.green, `ok: [${r.host}]`) + dur);
+        break;
+      case 'changed':
+        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]`) + dur);
+        break;
+      case 'skipped':
+        this.write(this.paint(C.cyan, `skipping: [${r.host}]`) + (this.v > 0 ? ` ${r.reason}` : '') + dur);
+        break;
+      case 'failed': {
+        this.failed += 1;
+        const label = r.ignored ? 'failed (ignored)' : 'failed';
+        this.write(this.paint(C.red, `${label}: [${r.host}] ${r.step} · ${r.failure.message}`));
+        if (r.failure.command && !r.failure.message.includes(r.failure.command)) this.write(this.paint(C.red, `    command: ${r.failure.command}`));
+        if (r.failure.exitCode !== undefined && r.failure.exitCode !== null && r.failure.kind === 'command') this.write(this.paint(C.red, `    exit code: ${r.failure.exitCode}`));
+        if (r.failure.stderrTail) for (const l of r.failure.stderrTail.split('\n')) this.write(this.paint(C.red, `    | ${l}`));
+        if (this.v > 0 && r.failure.definedAt) this.write(this.paint(C.gray, `    step defined at ${r.failure.definedAt}`));
+        break;
+      }
+      case 'unreachable':
+        this.failed += 1;
+        this.write(this.paint(C.red, `unreachable: [${r.host}] ${r.failure.message}`));
+        break;
+    }
+    for (const n of r.notes) this.write(`    ${n}`);
+    for (const w of r.warnings) this.write(this.paint(C.magenta, `    [WARNING] ${w}`));
+    if (r.diff) for (const l of r.diff.trimEnd().split('\n')) this.write(this.paint(l.startsWith('+') ? C.green : l.startsWith('-') ? C.red : C.gray, l));
+    if (this.v >= 2) {
+      for (const c of r.commands) this.write(this.paint(C.gray, `    $ ${c.command}  → ${c.exitCode ?? 'killed'} (${c.phase}, ${c.durationMs} ms)`));
+    }
+    if (r.risk && r.status === 'changed' && !r.predicted) {
+      this.write(this.paint(C.magenta, `    ⚠ ${r.risk} change made on ${r.host} by "${r.step}"`));
+    }
+  }
+
+  stepEnd(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.step = undefined;
+    this.clearLive();
+  }
+
+  message(level: 'info' | 'warn' | 'error', text: string): void {
+    this.write(this.paint(level === 'error' ? C.red : level === 'warn' ? C.yellow : C.gray, text));
+  }
+
+  playEnd(s: RunSummary): void {
+    if (this.timer) clearInterval(this.timer);
+    this.clearLive();
+    const risky = s.results.filter((r) => r.risk && r.status === 'changed' && !('predicted' in r && r.predicted));
+    if (risky.length > 0) {
+      this.out.write(`\n${banner('CHANGES TO FIRMWARE / VMs')}\n`);
+      for (const r of risky) this.out.write(`${this.paint(C.magenta, `${r.host}: ${r.risk}: ${r.step}`)}\n`);
+    }
+    this.out.write(`\n${banner('PLAY RECAP')}\n`);
+    for (const line of recapLines(s.stats)) {
+      const st = s.stats[line.split(' ')[0]!];
+      const code = st && (st.failed > 0 || st.unreachable > 0) ? C.red : st && st.changed > 0 ? C.yellow : C.green;
+      this.out.write(`${this.paint(code, line)}\n`);
+    }
+    const secs = (s.durationMs / 1000).toFixed(2);
+    this.out.write(`\n${s.checkMode ? 'check mode: nothing was changed. ' : ''}${s.interrupted ? 'interrupted. ' : ''}finished in ${secs}s, exit code ${s.exitCode}\n`);
+  }
+}

@@ -1,0 +1,16 @@
+/** Ansible's PLAY RECAP layout, so people and tools that read Ansible's output read ours. */
+import type { HostStats } from '../engine/results';
+
+export function recapLines(stats: Record<string, HostStats>): string[] {
+  const names = Object.keys(stats);
+  const width = Math.max(...names.map((n) => n.length), 1);
+  return names.map((n) => {
+    const s = stats[n]!;
+    return `${n.padEnd(width)} : ok=${s.ok.toString().padEnd(4)} changed=${s.changed.toString().padEnd(4)} unreachable=${s.unreachable.toString().padEnd(4)} failed=${s.failed.toString().padEnd(4)} skipped=${s.skipped.toString().padEnd(4)} rescued=${s.rescued.toString().padEnd(4)} ignored=${s.ignored}`.trimEnd();
+  });
+}
+
+export function banner(title: string, width = 79): string {
+  const t = `${title} `;
+  return t + '*'.repeat(Math.max(3, width - t.length));
+}

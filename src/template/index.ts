@@ -1,0 +1,73 @@
+/**
+ * Handlebars in strict mode: a variable the data lacks is an error naming the template's
+ * file and line, never an empty string in a libvirt XML.
+ */
+import Handlebars from 'handlebars';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { StepFailure } from '../errors';
+
+export class TemplateError extends StepFailure {
+  override name = 'TemplateError';
+  constructor(message: string, file?: string, line?: number) {
+    super('template', message);
+    if (file !== undefined) this.file = file;
+    if (line !== undefined) this.line = line;
+  }
+}
+
+const env = Handlebars.create();
+env.registerHelper('lower', (s: unknown) => String(s).toLowerCase());
+env.registerHelper('upper', (s: unknown) => String(s).toUpperCase());
+// hex 0xNN with a fixed width: `{{hex bus 2}}` → 0xe1
+env.registerHelper('hex', (n: unknown, width: unknown) => {
+  const v = typeof n === 'string' ? parseInt(n, 16) : Number(n);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`hex: not a non-negative integer: ${String(n)}`);
+  return `0x${v.toString(16).padStart(typeof width === 'number' ? width : 1, '0')}`;
+});
+
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Nearest `templates/` directory at or above `from` (the playbook's folder). */
+export function findTemplatesDir(from: string): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    const candidate = join(dir, 'templates');
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function resolveTemplate(name: string, templatesDir: string | undefined): string {
+  const file = isAbsolute(name) ? name : templatesDir ? join(templatesDir, name) : resolve(name);
+  if (!existsSync(file)) {
+    throw new TemplateError(`template not found: ${name}${templatesDir ? ` (looked in ${templatesDir})` : ''}`);
+  }
+  return file;
+}
+
+/** Renders a template string; `file` is used for messages. */
+export function renderString(source: string, data: Record<string, unknown>, file = '<inline>'): string {
+  let tpl = cache.get(`${file}\0${source}`);
+  try {
+    if (!tpl) {
+      tpl = env.compile(source, { strict: true });
+      cache.set(`${file}\0${source}`, tpl);
+    }
+    return tpl(data);
+  } catch (err) {
+    const msg = (err as Error).message;
+    // handlebars reports "… - 4:18" or "Parse error on line 4:" — keep the line for file:line.
+    const m = / - (\d+):\d+$/.exec(msg) ?? /on line (\d+)/.exec(msg);
+    const line = m ? Number(m[1]) : undefined;
+    const clean = msg.replace(/ - \d+:\d+$/, '').replace(/ in \[object Object\]/, '');
+    throw new TemplateError(`${file}${line ? `:${line}` : ''}: ${clean.split('\n')[0]}`, file, line);
+  }
+}
+
+export function renderFile(name: string, data: Record<string, unknown>, templatesDir?: string): string {
+  const file = resolveTemplate(name, templatesDir);
+  return renderString(readFileSync(file, 'utf8'), data, file);
+}
