@@ -31,6 +31,13 @@ export interface ConnectionSpec {
   maxSessions?: number;
   /** Seconds between keepalives; a dead peer is noticed after a few missed ones. */
   keepaliveIntervalMs?: number;
+  /** Missed keepalives before the connection counts as lost (default 3). */
+  keepaliveCountMax?: number;
+  /**
+   * Default privilege escalation (ansible_become*). `enabled: false` keeps the user and
+   * password for steps that ask for become themselves.
+   */
+  become?: { enabled: boolean; user: string; password?: string; method?: 'sudo' };
 }
 
 export interface ExecOptions {
@@ -40,8 +47,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Abort the command (remote process group included) when this signal fires. */
   signal?: AbortSignal;
-  /** Run through sudo as this user; `becomePassword` answers sudo's prompt. */
-  become?: { user: string; password?: string; method?: 'sudo' };
+  /**
+   * Run through sudo as this user; `password` answers sudo's prompt (default: the spec's
+   * become password). `false` runs without become even when the spec enables it.
+   */
+  become?: { user: string; password?: string; method?: 'sudo' } | false;
   /** Extra environment for the command (quoted into the command line, not sent via SendEnv). */
   env?: Record<string, string>;
 }

@@ -1,0 +1,273 @@
+/**
+ * known_hosts checking as OpenSSH does it: plain, hashed (`|1|salt|hmac`), `[host]:port`,
+ * comma lists, wildcards and negation, `@revoked` (refuse), `@cert-authority` (ignored).
+ * Under accept-new an unknown key is appended under an in-process mutex plus an O_EXCL
+ * lock file, so many hosts connecting at once (from one process or several) never
+ * duplicate or tear lines.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { HostKeyPolicy } from './types';
+
+export interface KnownHostEntry {
+  file: string;
+  line: number;
+  marker?: 'revoked' | 'cert-authority';
+  /** The host field as written (patterns, or a hashed `|1|...` token). */
+  hosts: string;
+  keyType: string;
+  /** base64 of the public key blob. */
+  key: string;
+}
+
+/** OpenSSH's fingerprint form: `SHA256:` + unpadded base64 of the key blob's SHA-256. */
+export function fingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type name at the start of an SSH wire-format public key blob. */
+export function keyTypeOf(keyBlob: Buffer): string {
+  if (keyBlob.length < 4) return 'unknown';
+  const len = keyBlob.readUInt32BE(0);
+  return keyBlob.subarray(4, 4 + len).toString('latin1');
+}
+
+/** The name known_hosts uses for host:port: bare for 22, `[host]:port` otherwise. */
+export function knownHostName(host: string, port: number): string {
+  return port === 22 ? host.toLowerCase() : `[${host.toLowerCase()}]:${port}`;
+}
+
+export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
+  const out: KnownHostEntry[] = [];
+  text.split('\n').forEach((rawLine, i) => {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const fields = line.split(/\s+/);
+    let marker: KnownHostEntry['marker'];
+    if (fields[0]?.startsWith('@')) {
+      const m = fields.shift();
+      if (m === '@revoked') marker = 'revoked';
+      else if (m === '@cert-authority') marker = 'cert-authority';
+      else return; // unknown marker: OpenSSH skips the line
+    }
+    const [hosts, keyType, key] = fields;
+    if (!hosts || !keyType || !key) return;
+    const entry: KnownHostEntry = { file, line: i + 1, hosts, keyType, key };
+    if (marker) entry.marker = marker;
+    out.push(entry);
+  });
+  return out;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+function hashedMatches(token: string, name: string): boolean {
+  const parts = token.split('|'); // ['', '1', salt, hmac]
+  if (parts.length !== 4 || parts[1] !== '1') return false;
+  const salt = Buffer.from(parts[2] ?? '', 'base64');
+  const mac = createHmac('sha1', salt).update(name).digest('base64');
+  return mac === parts[3];
+}
+
+/** Does the host field of an entry name `name` (already in known_hosts form)? */
+export function hostFieldMatches(field: string, name: string): boolean {
+  if (field.startsWith('|')) return hashedMatches(field, name);
+  let matched = false;
+  for (const pat of field.split(',')) {
+    if (pat === '') continue;
+    const negated = pat.startsWith('!');
+    const p = negated ? pat.slice(1) : pat;
+    if (globToRegExp(p).test(name)) {
+      if (negated) return false; // a matching negation wins over any positive match
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+export type HostKeyVerdict =
+  | { status: 'known'; entry: KnownHostEntry }
+  | { status: 'unknown' }
+  | { status: 'changed'; entry: KnownHostEntry }
+  | { status: 'revoked'; entry: KnownHostEntry };
+
+/** Checks a presented key against parsed entries for the given names (first one is primary). */
+export function checkHostKey(entries: KnownHostEntry[], names: string[], keyBlob: Buffer): HostKeyVerdict {
+  const b64 = keyBlob.toString('base64');
+  const type = keyTypeOf(keyBlob);
+  const forHost = entries.filter((e) => e.marker !== 'cert-authority' && names.some((n) => hostFieldMatches(e.hosts, n)));
+  const revoked = entries.find((e) => e.marker === 'revoked' && e.key === b64);
+  if (revoked) return { status: 'revoked', entry: revoked };
+  const plain = forHost.filter((e) => !e.marker);
+  const same = plain.find((e) => e.key === b64);
+  if (same) return { status: 'known', entry: same };
+  // Same key type with another key is a changed key; OpenSSH also refuses when only other
+  // types are known under strict checking, so any other entry counts as a change.
+  const other = plain.find((e) => e.keyType === type) ?? plain[0];
+  if (other) return { status: 'changed', entry: other };
+  return { status: 'unknown' };
+}
+
+const cache = new Map<string, { mtimeMs: number; size: number; entries: KnownHostEntry[] }>();
+
+/** Reads and parses a known_hosts file, reusing the parse while the file is unchanged. */
+export function loadKnownHosts(file: string): KnownHostEntry[] {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return [];
+  }
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.entries;
+  const entries = parseKnownHosts(readFileSync(file, 'utf8'), file);
+  cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, entries });
+  return entries;
+}
+
+export interface VerifyRequest {
+  /** Inventory name, for messages. */
+  hostLabel: string;
+  host: string;
+  port: number;
+  keyBlob: Buffer;
+  files: string[];
+  policy: HostKeyPolicy;
+}
+
+export type VerifyOutcome = { ok: true; added?: { file: string; line: string } } | { ok: false; message: string };
+
+function changedMessage(req: VerifyRequest, entry: KnownHostEntry): string {
+  const name = knownHostName(req.host, req.port);
+  return [
+    `${req.hostLabel}: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}!`,
+    'IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY: possible man-in-the-middle attack, or the host key was just changed.',
+    `Offending ${entry.keyType} key in ${entry.file}:${entry.line} (expected ${fingerprint(Buffer.from(entry.key, 'base64'))})`,
+    `The server presented ${keyTypeOf(req.keyBlob)} key ${fingerprint(req.keyBlob)}.`,
+    `Remove the old entry (ssh-keygen -R '${name}' -f ${entry.file}) if the change is expected.`,
+  ].join('\n');
+}
+
+function verdictOutcome(req: VerifyRequest, v: HostKeyVerdict): VerifyOutcome | undefined {
+  switch (v.status) {
+    case 'known':
+      return { ok: true };
+    case 'revoked':
+      return { ok: false, message: `${req.hostLabel}: host key ${fingerprint(req.keyBlob)} for ${knownHostName(req.host, req.port)} is marked @revoked in ${v.entry.file}:${v.entry.line}` };
+    case 'changed':
+      return { ok: false, message: changedMessage(req, v.entry) };
+    case 'unknown':
+      return undefined;
+  }
+}
+
+function lookup(req: VerifyRequest): HostKeyVerdict {
+  const names = [knownHostName(req.host, req.port)];
+  const entries = req.files.flatMap((f) => loadKnownHosts(f));
+  return checkHostKey(entries, names, req.keyBlob);
+}
+
+/** Verifies a server's host key under the given policy; may append under accept-new. */
+export async function verifyHostKey(req: VerifyRequest): Promise<VerifyOutcome> {
+  if (req.policy === 'off') return { ok: true };
+  const first = verdictOutcome(req, lookup(req));
+  if (first) return first;
+  const file = req.files[0];
+  if (req.policy === 'strict' || !file) {
+    return {
+      ok: false,
+      message: `${req.hostLabel}: host key for ${knownHostName(req.host, req.port)} is not known (${keyTypeOf(req.keyBlob)} ${fingerprint(req.keyBlob)})` +
+        (req.policy === 'strict' ? ` and host key checking is strict; add it to ${file ?? 'a known_hosts file'} or use accept-new` : ': no known_hosts file to record it in'),
+    };
+  }
+  return withFileLock(file, () => {
+    // Another connection (or process) may have recorded this host while we waited.
+    cache.delete(file);
+    const again = verdictOutcome(req, lookup(req));
+    if (again) return again;
+    const line = `${knownHostName(req.host, req.port)} ${keyTypeOf(req.keyBlob)} ${req.keyBlob.toString('base64')}`;
+    appendLine(file, line);
+    cache.delete(file);
+    return { ok: true, added: { file, line } };
+  });
+}
+
+function appendLine(file: string, line: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let prefix = '';
+  if (existsSync(file)) {
+    const size = statSync(file).size;
+    if (size > 0) {
+      const fd = openSync(file, 'r');
+      const last = Buffer.alloc(1);
+      try {
+        readSync(fd, last, 0, 1, size - 1);
+      } finally {
+        closeSync(fd);
+      }
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+  }
+  // One write(2) with O_APPEND: a reader never sees half a line from us.
+  appendFileSync(file, `${prefix}${line}\n`, { mode: 0o600 });
+}
+
+const inProcess = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` holding an in-process mutex and a cross-process `<file>.lock` (O_EXCL). */
+export async function withFileLock<T>(file: string, fn: () => T): Promise<T> {
+  const prev = inProcess.get(file) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const chained = prev.then(() => mine);
+  inProcess.set(file, chained);
+  await prev;
+  try {
+    const unlock = await acquireLockFile(`${file}.lock`);
+    try {
+      return fn();
+    } finally {
+      unlock();
+    }
+  } finally {
+    release();
+    if (inProcess.get(file) === chained) inProcess.delete(file);
+  }
+}
+
+/** A lock older than this is left over from a crashed process and is broken. */
+const STALE_LOCK_MS = 10_000;
+
+async function acquireLockFile(lock: string): Promise<() => void> {
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
+  let delay = 2;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(lock);
+        } catch {
+          /* already broken as stale by someone else */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
+      } catch {
+        /* released meanwhile */
+      }
+      if (Date.now() > deadline) throw new Error(`could not lock ${lock} within 30 s (remove it if no marshal is running)`);
+      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+}

@@ -1,0 +1,430 @@
+/**
+ * SshConnection: one SSH connection per host (node-ssh over ssh2), many channels on it.
+ * Host keys are checked against known_hosts, ssh_config is honoured (ProxyJump included),
+ * commands run through the remote shell and can really be stopped: the wrapper reports
+ * the session shell's pid, which is its process group, and a timeout kills that group.
+ */
+import { Socket } from 'node:net';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { basename, posix } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { NodeSSH, type Config } from 'node-ssh';
+import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel } from 'ssh2';
+import { ConnectionError, StepFailure, type FailureKind } from '../errors';
+import { quote } from '../dsl/command';
+import { classifyConnectError, type ConnectContext } from './classify';
+import { verifyHostKey } from './known-hosts';
+import { resolveEndpoint, resolveHop, type ResolvedEndpoint } from './resolve';
+import { AdaptiveSemaphore } from './semaphore';
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
+import { effectiveBecome, maskSecrets, newMarkers, StderrFilter, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+
+/** How long a stopped command gets between TERM and KILL. */
+const KILL_GRACE_MS = 2000;
+
+interface AuthAttempt {
+  label: string;
+  needs: AuthenticationType;
+  method: AnyAuthMethod;
+}
+
+function authAttempts(ep: ResolvedEndpoint): AuthAttempt[] {
+  const out: AuthAttempt[] = [];
+  const username = ep.user;
+  if (ep.agentSocket) out.push({ label: 'agent', needs: 'publickey', method: { type: 'agent', username, agent: ep.agentSocket } });
+  for (const file of ep.keyFiles) {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (err) {
+      if (file === ep.explicitKey) {
+        throw new ConnectionError('auth', `${ep.name}: cannot read private key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      continue;
+    }
+    const parsed = ssh2utils.parseKey(data);
+    if (parsed instanceof Error) {
+      if (file === ep.explicitKey) throw new ConnectionError('auth', `${ep.name}: cannot use private key ${file}: ${parsed.message}`);
+      continue; // e.g. a passphrase-protected default key: OpenSSH would ask, we cannot
+    }
+    out.push({ label: `publickey (${file})`, needs: 'publickey', method: { type: 'publickey', username, key: data } });
+  }
+  if (ep.password !== undefined) {
+    const password = ep.password;
+    out.push({ label: 'password', needs: 'password', method: { type: 'password', username, password } });
+    out.push({
+      label: 'keyboard-interactive',
+      needs: 'keyboard-interactive',
+      method: {
+        type: 'keyboard-interactive',
+        username,
+        prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map((p) => (/password/i.test(p.prompt) ? password : ''))),
+      },
+    });
+  }
+  return out;
+}
+
+/** Opens one authenticated, host-key-checked SSH connection, over `sock` when jumping. */
+async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, via: string | undefined): Promise<NodeSSH> {
+  const ctx: ConnectContext = { name: ep.name, address: ep.address, port: ep.port, user: ep.user, timeoutMs: ep.connectTimeoutMs, methods: [] };
+  if (via) ctx.via = via;
+  const queue = authAttempts(ep);
+  let socket = sock;
+  if (!socket) {
+    const s = new Socket();
+    s.setNoDelay(true); // many small request/response packets: Nagle only adds latency
+    s.on('error', () => undefined); // ssh2 reports it; this keeps an early error from being unhandled
+    s.connect({ host: ep.address, port: ep.port });
+    socket = s;
+  }
+  const ssh = new NodeSSH();
+  const config: Config = {
+    host: ep.address,
+    port: ep.port,
+    sock: socket as unknown as Config['sock'],
+    username: ep.user,
+    readyTimeout: ep.connectTimeoutMs,
+    keepaliveInterval: ep.keepaliveIntervalMs,
+    keepaliveCountMax: ep.keepaliveCountMax,
+    hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+      verifyHostKey({ hostLabel: ep.name, host: ep.address, port: ep.port, keyBlob: key, files: ep.knownHostsFiles, policy: ep.policy }).then(
+        (o) => {
+          if (!o.ok) ctx.hostKeyProblem = o.message;
+          verify(o.ok);
+        },
+        (err: Error) => {
+          ctx.hostKeyProblem = `${ep.name}: cannot check the host key: ${err.message}`;
+          verify(false);
+        },
+      );
+    },
+    // One attempt per method, in OpenSSH's order, skipping what the server does not offer.
+    authHandler: (authsLeft, _partial, next) => {
+      for (;;) {
+        const a = queue.shift();
+        if (!a) return next(false as unknown as AuthenticationType);
+        if (authsLeft && !authsLeft.includes(a.needs)) continue;
+        ctx.methods.push(a.label);
+        return next(a.method);
+      }
+    },
+  };
+  try {
+    await ssh.connect(config);
+  } catch (err) {
+    ssh.dispose();
+    socket.destroy();
+    throw classifyConnectError(err, ctx);
+  }
+  return ssh;
+}
+
+function isChannelOpenFailure(err: unknown): boolean {
+  return err instanceof Error && /Channel open failure/i.test(err.message);
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class SshConnection implements Connection {
+  readonly spec: ConnectionSpec;
+  private ssh: NodeSSH | undefined;
+  private hops: NodeSSH[] = [];
+  private connecting: Promise<void> | undefined;
+  private state: 'idle' | 'ready' | 'lost' | 'closed' = 'idle';
+  private lostReason = 'connection closed';
+  private readonly sem: AdaptiveSemaphore;
+  private readonly markers = newMarkers();
+
+  constructor(spec: ConnectionSpec) {
+    this.spec = spec;
+    this.sem = new AdaptiveSemaphore(spec.maxSessions ?? 10);
+  }
+
+  /** Current channel limit (lowered when the server refuses channels). */
+  get sessionLimit(): number {
+    return this.sem.limit;
+  }
+
+  connect(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    if (!this.connecting) {
+      this.connecting = this.open().then(
+        () => {
+          this.connecting = undefined;
+        },
+        (err: unknown) => {
+          this.connecting = undefined;
+          throw err;
+        },
+      );
+    }
+    return this.connecting;
+  }
+
+  /** Opens the hops and the target connection; the caller owns what it returns. */
+  private async establish(): Promise<{ ssh: NodeSSH; hops: NodeSSH[] }> {
+    const ep = resolveEndpoint(this.spec);
+    const hopEps = ep.jumps.map((h) => resolveHop(h, this.spec, ep));
+    const opened: NodeSSH[] = [];
+    try {
+      let sock: Duplex | undefined;
+      let via: string | undefined;
+      for (let i = 0; i < hopEps.length; i++) {
+        const hop = hopEps[i]!;
+        const next = hopEps[i + 1] ?? ep;
+        const hopSsh = await connectEndpoint(hop, sock, via);
+        opened.push(hopSsh);
+        via = `via jump host ${hop.user}@${hop.address}:${hop.port}`;
+        try {
+          sock = await hopSsh.forwardOut('127.0.0.1', 0, next.address, next.port);
+        } catch (err) {
+          throw new ConnectionError('unreachable', `${this.spec.name}: jump host ${hop.address}:${hop.port} could not reach ${next.address}:${next.port}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      return { ssh: await connectEndpoint(ep, sock, via), hops: opened };
+    } catch (err) {
+      for (const h of opened.reverse()) h.dispose();
+      throw err;
+    }
+  }
+
+  private async open(): Promise<void> {
+    const { ssh, hops } = await this.establish();
+    const client = ssh.connection!;
+    client.on('error', (err: Error) => {
+      this.lostReason = err.message;
+    });
+    const onGone = (): void => {
+      if (this.state === 'ready') this.state = 'lost';
+    };
+    client.on('end', onGone);
+    client.on('close', onGone);
+    // Every exec adds a short-lived error listener in node-ssh; many in flight is normal.
+    client.setMaxListeners(0);
+    this.ssh = ssh;
+    this.hops = hops;
+    this.state = 'ready';
+  }
+
+  async close(): Promise<void> {
+    this.state = 'closed';
+    this.ssh?.dispose();
+    for (const h of this.hops.reverse()) h.dispose();
+    this.ssh = undefined;
+    this.hops = [];
+  }
+
+  private lostFailure(command: string): StepFailure {
+    return new StepFailure('connection-lost', `${this.spec.name}: connection lost (${this.lostReason})`, { command });
+  }
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    if (opts.signal?.aborted) throw new StepFailure('interrupted', `${this.spec.name}: interrupted before the command started`, { command });
+    if (this.state === 'lost' || this.state === 'closed') throw this.lostFailure(command);
+    if (this.state !== 'ready') await this.connect();
+    const become = effectiveBecome(this.spec.become, opts.become);
+    const wrapped = wrapCommand({ command, reportPgid: true, become, env: opts.env }, this.markers);
+    return this.run(command, wrapped.text, become, opts);
+  }
+
+  private run(command: string, text: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
+    const name = this.spec.name;
+    const started = performance.now();
+    const secrets = [become?.password, this.spec.password];
+    const mask = (s: string): string => maskSecrets(s, secrets);
+    const passwordMode = become?.password !== undefined;
+    const filter = new StderrFilter(this.markers, passwordMode);
+    const stdout: Buffer[] = [];
+    const stdinStream = passwordMode ? new PassThrough() : undefined;
+
+    return new Promise<ExecResult>((resolve, reject) => {
+      let settled = false;
+      let stopping: FailureKind | undefined;
+      let channel: ClientChannel | undefined;
+      let channelClosed!: Promise<void>;
+      let wrongPassword = false;
+      let timer: NodeJS.Timeout | undefined;
+
+      const partial = () => ({ command, stdout: mask(Buffer.concat(stdout).toString('utf8')), stderr: mask(filter.cleaned()) });
+      const done = (): void => {
+        settled = true;
+        if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (kind: FailureKind, message: string, extra: { exitCode?: number | null } = {}): void => {
+        if (settled) return;
+        done();
+        reject(new StepFailure(kind, mask(message), { ...partial(), ...extra }));
+      };
+      const stop = (kind: FailureKind, message: string): void => {
+        if (settled || stopping) return;
+        stopping = kind;
+        if (!channel) return fail(kind, message);
+        void this.killRemote(channel, () => filter.pgid, channelClosed).finally(() => fail(kind, message));
+      };
+      const onAbort = (): void => stop('interrupted', `${name}: interrupted`);
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => stop('timeout', `${name}: timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const onStderr = (chunk: Buffer): void => {
+        for (const ev of filter.push(chunk)) {
+          if (ev.type === 'prompt') {
+            // Answer the first prompt only: a second one means sudo rejected the password.
+            if (ev.count === 1) stdinStream?.write(`${become!.password}\n`);
+            else {
+              wrongPassword = true;
+              stdinStream?.end();
+            }
+          } else if (ev.type === 'become-ok' && stdinStream) {
+            if (opts.stdin !== undefined) stdinStream.end(opts.stdin);
+            else stdinStream.end();
+          }
+        }
+      };
+
+      const onClosed = (code: number | null, signal: string | null): void => {
+        if (settled || stopping) return;
+        const out = partial();
+        if (wrongPassword) return fail('become', `${name}: sudo: wrong password`, { exitCode: code });
+        if (code === null && signal === null && this.state !== 'ready') {
+          return fail('connection-lost', `${name}: connection lost while the command ran (${this.lostReason})`);
+        }
+        if (become && !filter.becomeOk) return fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
+        done();
+        const result: ExecResult = { command, stdout: out.stdout, stderr: out.stderr, exitCode: code, durationMs: performance.now() - started };
+        if (signal) result.signal = signal;
+        resolve(result);
+      };
+
+      const attempt = async (): Promise<void> => {
+        for (let tries = 0; ; tries++) {
+          await this.sem.acquire();
+          let opened = false;
+          try {
+            if (settled || stopping) return;
+            const ssh = this.ssh;
+            if (!ssh || this.state !== 'ready') return fail('connection-lost', this.lostFailure(command).message);
+            let stdin: string | Readable | undefined;
+            if (stdinStream) stdin = stdinStream;
+            else if (Buffer.isBuffer(opts.stdin)) stdin = Readable.from([opts.stdin]);
+            else stdin = opts.stdin;
+            const res = await ssh.execCommand(text, {
+              ...(stdin !== undefined ? { stdin } : {}),
+              noTrim: true,
+              onChannel: (ch) => {
+                opened = true;
+                channel = ch;
+                channelClosed = new Promise<void>((r) => ch.once('close', () => r()));
+                if (stopping) void this.killRemote(ch, () => filter.pgid, channelClosed);
+              },
+              onStdout: (c) => stdout.push(c),
+              onStderr,
+            });
+            return onClosed(res.code, res.signal);
+          } catch (err) {
+            if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
+              // The server allows fewer sessions than we assumed (MaxSessions): queue instead.
+              this.sem.lower(this.sem.inUse - 1);
+              continue;
+            }
+            if (this.state !== 'ready') return fail('connection-lost', `${name}: connection lost (${this.lostReason})`);
+            return fail(isChannelOpenFailure(err) ? 'connection-lost' : 'error', `${name}: cannot run the command: ${(err as Error).message}`);
+          } finally {
+            this.sem.release();
+            if (!opened && !settled && !stopping && tries > 0) await delay(Math.min(5 * 2 ** tries, 100));
+          }
+        }
+      };
+      void attempt();
+    });
+  }
+
+  /**
+   * Stops a running command and everything it started: TERM to its process group (the
+   * session shell's pid) over a second channel, KILL after a grace period.
+   */
+  private async killRemote(ch: ClientChannel, pgidOf: () => number | undefined, closed: Promise<void>): Promise<void> {
+    const within = (p: Promise<unknown>, ms: number): Promise<unknown> => Promise.race([p, delay(ms)]);
+    // The pid marker is the first thing the shell prints; give it a moment if the stop came first.
+    for (let i = 0; i < 20 && pgidOf() === undefined && this.state === 'ready'; i++) {
+      if ((await within(closed.then(() => 'closed'), 50)) === 'closed') break;
+    }
+    const pgid = pgidOf();
+    if (pgid !== undefined && this.ssh && this.state === 'ready') {
+      const script = killGroupScript(pgid);
+      const ssh = this.ssh;
+      const run = async (): Promise<void> => {
+        try {
+          await ssh.execCommand(script);
+        } catch (err) {
+          if (!isChannelOpenFailure(err)) throw err;
+          // The server allows no further channel (MaxSessions): a second connection can.
+          const fresh = await this.establish();
+          try {
+            await fresh.ssh.execCommand(script);
+          } finally {
+            fresh.ssh.dispose();
+            for (const h of fresh.hops.reverse()) h.dispose();
+          }
+        }
+      };
+      await within(run().catch(() => undefined), KILL_GRACE_MS + this.killConnectBudgetMs());
+    }
+    try {
+      ch.close();
+    } catch {
+      /* gone */
+    }
+    await within(closed, 1000);
+  }
+
+  private killConnectBudgetMs(): number {
+    return (this.spec.connectTimeoutMs ?? 10_000) + 2000;
+  }
+
+  async putFile(remotePath: string, content: string | Buffer, opts: { mode?: number; become?: ExecOptions['become'] } = {}): Promise<void> {
+    await putFileVia(this, remotePath, content, opts);
+  }
+}
+
+/**
+ * TERM to the process group, then KILL after the grace period if anything still lives.
+ * Zombies stay in the group until their new parent reaps them: count live ones only.
+ */
+export function killGroupScript(pgid: number): string {
+  const p = String(pgid);
+  const alive =
+    `if command -v ps >/dev/null 2>&1; then ps -eo pgid=,stat= 2>/dev/null | awk -v p=${p} '$1==p && $2 !~ /^Z/ {f=1} END {exit !f}'; ` +
+    `else kill -0 -- -${p} 2>/dev/null; fi`;
+  return (
+    `kill -TERM -- -${p} 2>/dev/null; n=0; while ${alive}; do ` +
+    `if [ $n -ge ${KILL_GRACE_MS / 100} ]; then kill -KILL -- -${p} 2>/dev/null; break; fi; sleep 0.1; n=$((n+1)); done; true`
+  );
+}
+
+/** Atomic write through exec: cat into a temp file next to the target, chmod, rename. */
+export async function putFileVia(
+  conn: Connection,
+  remotePath: string,
+  content: string | Buffer,
+  opts: { mode?: number; become?: ExecOptions['become'] },
+): Promise<void> {
+  const mode = (opts.mode ?? 0o644).toString(8).padStart(4, '0');
+  const tmp = posix.join(posix.dirname(remotePath), `.${basename(remotePath)}.marshal-${randomBytes(6).toString('hex')}`);
+  const t = quote(tmp);
+  const command = `umask 077 && cat > ${t} && chmod ${mode} ${t} && mv -f ${t} ${quote(remotePath)} || { rc=$?; rm -f ${t}; exit $rc; }`;
+  const execOpts: ExecOptions = { stdin: content };
+  if (opts.become !== undefined) execOpts.become = opts.become;
+  const res = await conn.exec(command, execOpts);
+  if (res.exitCode !== 0) {
+    throw new StepFailure('command', `${conn.spec.name}: could not write ${remotePath}: ${res.stderr.trim() || `exit ${res.exitCode}`}`, {
+      command,
+      exitCode: res.exitCode,
+      stderr: res.stderr,
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type TestFleet } from '../support/sshd';
+import { SshConnection } from '../../src/connection/ssh';
+import { sh } from '../../src/dsl/command';
+import { StepFailure } from '../../src/errors';
+import { specFor } from './helpers';
+
+let fleet: TestFleet;
+let conn: SshConnection;
+
+beforeAll(async () => {
+  fleet = await startFleet(1);
+  conn = new SshConnection(specFor(fleet, fleet.hosts[0]!));
+  await conn.connect();
+});
+afterAll(async () => {
+  await conn?.close();
+  await fleet?.stop();
+});
+
+describe('SshConnection exec', () => {
+  it('returns stdout, stderr and the exit code', async () => {
+    const r = await conn.exec('echo out; echo err >&2; exit 3');
+    expect(r).toMatchObject({ stdout: 'out\n', stderr: 'err\n', exitCode: 3, command: 'echo out; echo err >&2; exit 3' });
+  });
+
+  it('passes stdin and keeps multi-byte output intact across chunks', async () => {
+    const big = 'é'.repeat(200_000);
+    const r = await conn.exec('cat', { stdin: big });
+    expect(r.stdout).toBe(big);
+    expect(r.stderr).toBe('');
+  });
+
+  it('delivers nasty values to the remote as literal text', async () => {
+    const values = ['$(touch /tmp/pwned)', '`id`', "it's \"quoted\"", 'two\nlines', '*', '-n', '; rm -rf /tmp/x', '$HOME', ''];
+    for (const v of values) {
+      const r = await conn.exec(sh`printf '%s' ${v}`.text);
+      expect(r.stdout).toBe(v);
+    }
+    const pwned = await conn.exec('test -e /tmp/pwned && echo yes || echo no');
+    expect(pwned.stdout).toBe('no\n');
+  });
+
+  it('exports env values quoted', async () => {
+    const r = await conn.exec('printf %s "$V"', { env: { V: '$(id) `x` \'q\'' } });
+    expect(r.stdout).toBe('$(id) `x` \'q\'');
+  });
+
+  it('reports a syntax error as a command result, not a hang', async () => {
+    const r = await conn.exec('if then fi (');
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/syntax error/i);
+    expect(r.stderr).not.toMatch(/MARSHAL/);
+  });
+
+  it('timeout kills the remote process group and rejects with kind timeout', async () => {
+    const err = await conn.exec('sleep 1000 & sleep 1001; echo never', { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailure);
+    expect((err as StepFailure).kind).toBe('timeout');
+    const left = await conn.exec('ps -eo args | grep -E "^sleep 100[01]$" || true');
+    expect(left.stdout).toBe('');
+  });
+
+  it('abort signal interrupts and kills the remote command', async () => {
+    const ac = new AbortController();
+    const p = conn.exec('sleep 1002', { signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    const err = await p.catch((e: unknown) => e);
+    expect((err as StepFailure).kind).toBe('interrupted');
+    const left = await conn.exec('ps -eo args | grep -E "^sleep 1002$" || true');
+    expect(left.stdout).toBe('');
+  });
+
+  it('putFile writes atomically with the mode asked for', async () => {
+    const dir = `${fleet.dir}/put`;
+    await conn.exec(sh`mkdir -p ${dir}`.text);
+    await conn.putFile(`${dir}/f`, 'hello\n$(x)\n', { mode: 0o640 });
+    const r = await conn.exec(sh`stat -c %a ${dir}/f; cat ${dir}/f; ls -a ${dir} | grep -c marshal- || true`.text);
+    expect(r.stdout).toBe('640\nhello\n$(x)\n0\n');
+  });
+
+  it('putFile failure names the path', async () => {
+    await expect(conn.putFile('/nonexistent-dir/x', 'a')).rejects.toThrow(/could not write \/nonexistent-dir\/x/);
+  });
+
+  it('runs many concurrent execs on one connection', async () => {
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => conn.exec(`echo ${i}`)));
+    expect(rs.map((r) => r.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
+  });
+});
