@@ -64,7 +64,8 @@ function headerColumns(rest: string, line: string): ConfigColumn[] {
   return cols;
 }
 
-const PARAM = /^(\*)?\s*([A-Za-z][A-Za-z0-9_]*(?:\[\d+(?:\.\.\d+)?\])?)\s+(\S.*?)\s*$/;
+// Parameter rows are indented (or start with `*`) and named in upper case, e.g. VF_MIGRATION_MODE.
+const PARAM = /^(\*)?\s+([A-Z][A-Z0-9_]*(?:\[\d+(?:\.\.\d+)?\])?)\s+(\S.*?)\s*$/;
 const FOOTER = /^The '\*' shows parameters/;
 
 export function parseMstconfigQuery(stdout: string): MstconfigQuery {
@@ -102,6 +103,7 @@ export function parseMstconfigQuery(stdout: string): MstconfigQuery {
       throw new FactParseError(FACT, `unexpected line before the configuration table: ${show(line)}`);
     }
     if (FOOTER.test(t)) continue;
+    if (/^Device #\d+:$/.test(t)) throw new FactParseError(FACT, `more than one device in the output: ${show(line)}`);
     const m = PARAM.exec(line);
     if (!m) throw new FactParseError(FACT, `unexpected line in the configuration table: ${show(line)}`);
     const name = m[2] ?? '';

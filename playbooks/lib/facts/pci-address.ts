@@ -85,7 +85,7 @@ export interface LibvirtPciAddress {
 }
 
 export function toLibvirtAddress(a: PciAddress | string): LibvirtPciAddress {
-  const p = checked(asAddress(a), String(a));
+  const p = checked(asAddress(a), typeof a === 'string' ? a : JSON.stringify(a));
   return {
     domain: `0x${hex(p.domain, 4)}`,
     bus: `0x${hex(p.bus, 2)}`,
