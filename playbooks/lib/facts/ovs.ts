@@ -26,9 +26,10 @@ function readAtom(fact: string, s: string, i: number, stops: string): { value: s
     if (s[j] !== '"') throw new FactParseError(fact, `unterminated quoted string: ${show(s)}`);
     return { value: out, end: j + 1 };
   }
+  // Bare words never hold spaces (ovs-vsctl would have quoted them).
   let j = i;
-  while (j < s.length && !stops.includes(s[j]!)) j++;
-  const value = s.slice(i, j).trim();
+  while (j < s.length && !stops.includes(s[j]!) && !/\s/.test(s[j]!)) j++;
+  const value = s.slice(i, j);
   if (value === '') throw new FactParseError(fact, `expected a value at column ${i + 1}: ${show(s)}`);
   return { value, end: j };
 }
@@ -52,7 +53,7 @@ export function parseOvsMap(text: string, fact = 'ovs.map'): Record<string, stri
     if (s[i] !== '=') throw new FactParseError(fact, `expected = after key "${k.value}": ${show(text)}`);
     i++;
     skip();
-    const v = readAtom(fact, s, i, ',}');
+    const v = readAtom(fact, s, i, ',}=');
     i = v.end;
     if (k.value in out) throw new FactParseError(fact, `key "${k.value}" appears twice: ${show(text)}`);
     out[k.value] = v.value;
