@@ -26,7 +26,7 @@ export const inventoryCommand: CommandModule<object, Args> = {
     if (modes !== 1) throw new UsageError('pass exactly one of --list, --graph or --host HOST');
     const inv = await loadInventory(sources);
     if (a.list) process.stdout.write(JSON.stringify(toAnsibleList(inv), null, 4) + '\n');
-    else if (a.graph) process.stdout.write(toGraph(inv, (a.group as string | undefined) ?? 'all', Boolean(a.vars)) + '\n');
+    else if (a.graph) process.stdout.write(toGraph(inv, (a.group as string | undefined) ?? 'all', { vars: Boolean(a.vars) }) + '\n');
     else process.stdout.write(JSON.stringify(hostVars(inv, String(a.host)), null, 4) + '\n');
   },
 };

@@ -3,7 +3,7 @@ import { PlaybookError } from '../errors';
 import { callerLocation } from './location';
 import type { Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
 
-function flatten<V extends Vars>(list: StepList<V>, out: Step<V>[], path: string): Step<V>[] {
+function flatten<V extends object>(list: StepList<V>, out: Step<V>[], path: string): Step<V>[] {
   list.forEach((item, i) => {
     if (Array.isArray(item)) flatten(item as StepList<V>, out, `${path}[${i}]`);
     else if (item && typeof item === 'object' && ((item as Step<V>).kind === 'host' || (item as Step<V>).kind === 'across')) {
@@ -22,7 +22,7 @@ function locate(at: string | undefined): { file?: string; line?: number } {
   return m ? { file: m[1]!, line: Number(m[2]) } : {};
 }
 
-export function playbook<V extends Vars = Vars>(opts: PlaybookOptions<V>): Playbook<V> {
+export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Playbook<V> {
   const at = callerLocation();
   if (!opts || typeof opts !== 'object') throw new PlaybookError('playbook() needs an options object', locate(at));
   if (typeof opts.name !== 'string' || !opts.name.trim()) throw new PlaybookError('playbook needs a non-empty `name`', locate(at));

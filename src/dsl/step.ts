@@ -42,7 +42,7 @@ function validateCommon(opts: Record<string, unknown>, at: string | undefined, a
 }
 
 /** A step run on each host: check → run → verify. */
-export function step<V extends Vars = Vars>(opts: HostStepOptions<V>): HostStep<V> {
+export function step<V extends object = Vars>(opts: HostStepOptions<V>): HostStep<V> {
   const at = opts.definedAt ?? callerLocation();
   validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...HOST_KEYS, 'definedAt']));
   if (opts.check !== undefined && opts.run === undefined) {
@@ -53,7 +53,7 @@ export function step<V extends Vars = Vars>(opts: HostStepOptions<V>): HostStep<
 }
 
 /** A step run once per group of hosts (e.g. a source and its destination) after all reached it. */
-export function across<V extends Vars = Vars>(opts: AcrossStepOptions<V>): AcrossStep<V> {
+export function across<V extends object = Vars>(opts: AcrossStepOptions<V>): AcrossStep<V> {
   const at = opts.definedAt ?? callerLocation();
   validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...ACROSS_KEYS, 'definedAt']));
   const a = opts.across as unknown;

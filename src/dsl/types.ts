@@ -27,7 +27,7 @@ export interface Logger {
 }
 
 /** What a step's functions get for one host. `V` types `vars` so editors complete them. */
-export interface HostContext<V extends Vars = Vars> {
+export interface HostContext<V extends object = Vars> {
   /** Inventory name. */
   readonly name: string;
   /** Address connected to (ansible_host or the name). */
@@ -66,7 +66,7 @@ export interface Unchanged {
   readonly value?: unknown;
 }
 
-export interface StepCommon<V extends Vars> {
+export interface StepCommon<V extends object> {
   name: string;
   /** Host pattern narrowing the play's hosts for this step (Ansible pattern syntax). */
   hosts?: string;
@@ -83,7 +83,7 @@ export interface StepCommon<V extends Vars> {
   readonly __vars?: V;
 }
 
-export interface HostStepOptions<V extends Vars = Vars> extends StepCommon<V> {
+export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> {
   /** Skip the step on this host unless it returns true. */
   when?: (h: HostContext<V>) => boolean | Promise<boolean>;
   /** Read-only: does the desired state already hold? true → `ok`, run is skipped. */
@@ -114,7 +114,7 @@ export interface HostStepOptions<V extends Vars = Vars> extends StepCommon<V> {
 }
 
 /** A group of hosts an across-step sees together. */
-export interface HostGroupView<V extends Vars = Vars> {
+export interface HostGroupView<V extends object = Vars> {
   /** The grouping key (e.g. the `pair` var's value). */
   readonly key: string;
   readonly hosts: readonly HostContext<V>[];
@@ -122,7 +122,7 @@ export interface HostGroupView<V extends Vars = Vars> {
   one(group: string): HostContext<V>;
 }
 
-export interface AcrossStepOptions<V extends Vars = Vars> extends StepCommon<V> {
+export interface AcrossStepOptions<V extends object = Vars> extends StepCommon<V> {
   /**
    * How hosts are grouped: 'pair' groups by the `pair` var (a source and its destination),
    * 'all' makes one group, or a function returning each host's key.
@@ -134,14 +134,14 @@ export interface AcrossStepOptions<V extends Vars = Vars> extends StepCommon<V> 
   verify?: (g: HostGroupView<V>) => void | boolean | Promise<void | boolean>;
 }
 
-export type HostStep<V extends Vars = Vars> = HostStepOptions<V> & { readonly kind: 'host' };
-export type AcrossStep<V extends Vars = Vars> = AcrossStepOptions<V> & { readonly kind: 'across' };
-export type Step<V extends Vars = Vars> = HostStep<V> | AcrossStep<V>;
+export type HostStep<V extends object = Vars> = HostStepOptions<V> & { readonly kind: 'host' };
+export type AcrossStep<V extends object = Vars> = AcrossStepOptions<V> & { readonly kind: 'across' };
+export type Step<V extends object = Vars> = HostStep<V> | AcrossStep<V>;
 
 /** Steps may be nested arrays so reusable functions can return several. */
-export type StepList<V extends Vars = Vars> = ReadonlyArray<Step<V> | StepList<V>>;
+export type StepList<V extends object = Vars> = ReadonlyArray<Step<V> | StepList<V>>;
 
-export interface PlaybookOptions<V extends Vars = Vars> {
+export interface PlaybookOptions<V extends object = Vars> {
   name: string;
   /** Host pattern (Ansible syntax): 'source:destination', 'all', 'web*:&prod'. */
   hosts: string;
@@ -166,7 +166,7 @@ export interface PlaybookOptions<V extends Vars = Vars> {
   templates?: string;
 }
 
-export interface Playbook<V extends Vars = Vars> {
+export interface Playbook<V extends object = Vars> {
   readonly kind: 'marshal.playbook';
   readonly name: string;
   readonly hosts: string;

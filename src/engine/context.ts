@@ -42,7 +42,7 @@ export function tail(text: string, lines = 5): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-export function createHostContext<V extends Vars>(d: ContextDeps): HostContext<V> {
+export function createHostContext<V extends object>(d: ContextDeps): HostContext<V> {
   const exec = async (cmd: Command, opts: RunOptions = {}): Promise<ExecResult> => {
     if (!cmd || typeof cmd !== 'object' || typeof (cmd as Command).text !== 'string') {
       throw new StepFailure('error', 'h.run() takes a command built with sh`...`, argv([...]) or raw("..."), not a plain string');
