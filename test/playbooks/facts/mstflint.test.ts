@@ -47,6 +47,17 @@ describe('mstflint query', () => {
     expect(q.romInfo).toEqual([]);
   });
 
+  it('keeps a product Description apart from the UID/GuidsNumber header (newer mstflint)', () => {
+    const newer = MSTFLINT_QUERY.replace(
+      'Product Version:',
+      'Part Number:           MCX75310AAS-NEA_Ax\nDescription:           NVIDIA ConnectX-7 HHHL Adapter Card; 400GbE\nProduct Version:',
+    );
+    const q = parseMstflintQuery(newer);
+    expect(q.fields['Description']).toBe('NVIDIA ConnectX-7 HHHL Adapter Card; 400GbE');
+    expect(q.fields['Part Number']).toBe('MCX75310AAS-NEA_Ax');
+    expect(q.baseMac?.address).toBe('e0:9d:73:12:67:44');
+  });
+
   it('tolerates CRLF and trailing spaces', () => {
     const q = parseMstflintQuery(MSTFLINT_QUERY.replace(/\n/g, '  \r\n'));
     expect(q.psid).toBe('MT_0000001244');
