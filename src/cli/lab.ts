@@ -1,0 +1,55 @@
+/** `marshal lab up|status|down`: the simulated ConnectX-7 lab (logic in src/lab). */
+import type { Argv, CommandModule } from 'yargs';
+import { labUp, labStatus, labDown, formatStatus } from '../lab';
+import { MarshalError } from '../errors';
+
+interface LabArgs {
+  action?: string;
+  dir?: string;
+  hosts?: number;
+  scenario?: string;
+  net?: string;
+  json?: boolean;
+}
+
+async function run(args: LabArgs): Promise<void> {
+  const dir = args.dir;
+  switch (args.action) {
+    case 'up': {
+      const r = await labUp({ ...(dir ? { dir } : {}), ...(args.hosts !== undefined ? { pairs: args.hosts } : {}), ...(args.scenario ? { scenario: args.scenario } : {}), ...(args.net ? { net: args.net } : {}) });
+      if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else {
+        process.stdout.write(
+          `lab up in ${r.dir}: scenario ${r.scenario}, ${r.pairs} pair(s), ${r.hosts.length} hosts (${r.started} started, ${r.reused} already running) in ${(r.elapsedMs / 1000).toFixed(1)} s\ninventory: ${r.inventory}\n`,
+        );
+      }
+      return;
+    }
+    case 'status': {
+      const s = await labStatus(dir ? { dir } : {});
+      process.stdout.write(args.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+      return;
+    }
+    case 'down': {
+      const r = await labDown(dir ? { dir } : {});
+      process.stdout.write(`lab down in ${r.dir}: ${r.stopped} host(s) stopped\n`);
+      return;
+    }
+    default:
+      throw new MarshalError(`unknown lab action '${args.action ?? ''}' (use up, status or down)`);
+  }
+}
+
+export const labCommand: CommandModule<object, LabArgs> = {
+  command: 'lab <action>',
+  describe: 'Simulated ConnectX-7 hosts over SSH: lab up | status | down',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('action', { choices: ['up', 'status', 'down'] as const, describe: 'what to do', type: 'string' })
+      .option('dir', { type: 'string', describe: 'lab directory (default $MARSHAL_LAB_DIR or ./.marshal/lab)' })
+      .option('hosts', { type: 'number', describe: 'number of source/destination pairs (lab up)' })
+      .option('scenario', { type: 'string', describe: 'scenario name (src/lab/scenarios) or YAML file (lab up)' })
+      .option('net', { type: 'string', describe: 'loopback /24 for the hosts, e.g. 127.77.0 (lab up)' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' }) as unknown as Argv<LabArgs>,
+  handler: run,
+};

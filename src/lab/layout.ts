@@ -1,0 +1,74 @@
+/** Where everything of one lab lives: all of it under the lab directory, nothing elsewhere. */
+import { join, resolve } from 'node:path';
+
+export interface LabPaths {
+  dir: string;
+  /** Lab configuration as `lab up` chose it (net, pairs, scenario). */
+  config: string;
+  state: string;
+  daemonInfo: string;
+  daemonLog: string;
+  /** Unix socket the FUSE proxy and the CLI talk to the daemon on. */
+  socket: string;
+  /** FUSE mount point of every host's simulated sysfs. */
+  sysfs: string;
+  inventory: string;
+  knownHosts: string;
+  clientKey: string;
+  hosts: string;
+}
+
+export function labPaths(dir: string): LabPaths {
+  const d = resolve(dir);
+  return {
+    dir: d,
+    config: join(d, 'lab.json'),
+    state: join(d, 'state.json'),
+    daemonInfo: join(d, 'daemon.json'),
+    daemonLog: join(d, 'daemon.log'),
+    socket: join(d, 'daemon.sock'),
+    sysfs: join(d, 'sysfs'),
+    inventory: join(d, 'inventory.yml'),
+    knownHosts: join(d, 'known_hosts'),
+    clientKey: join(d, 'id_ed25519'),
+    hosts: join(d, 'hosts'),
+  };
+}
+
+export interface HostPaths {
+  dir: string;
+  /** Bind-mounted over /usr/local/sbin: first on root's PATH in sshd sessions. */
+  bin: string;
+  tmp: string;
+  home: string;
+  cmdline: string;
+  sshd: string;
+}
+
+export function hostPaths(lab: LabPaths, name: string): HostPaths {
+  const dir = join(lab.hosts, name);
+  return { dir, bin: join(dir, 'bin'), tmp: join(dir, 'tmp'), home: join(dir, 'root'), cmdline: join(dir, 'cmdline'), sshd: join(dir, 'sshd') };
+}
+
+export interface LabConfig {
+  /** First three octets of the lab's loopback range. */
+  net: string;
+  pairs: number;
+  scenarioFile: string;
+  port: number;
+}
+
+export interface DaemonInfo {
+  pid: number;
+  address: string;
+  port: number;
+  token: string;
+}
+
+/** Default lab directory: $MARSHAL_LAB_DIR, else ./.marshal/lab. */
+export function defaultLabDir(): string {
+  return process.env.MARSHAL_LAB_DIR ?? resolve('.marshal/lab');
+}
+
+export const DEFAULT_NET = '127.77.0';
+export const DEFAULT_PORT = 2222;
