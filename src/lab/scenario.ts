@@ -168,7 +168,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const lineOf = (n: Node | null | undefined) => (n?.range ? lc.linePos(n.range[0]).line : undefined);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw new UsageError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+    throw new UsageError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: lc.linePos(e.pos[0]).line });
   }
   const root = doc.contents as Node | null;
   const where = (n: Node | null | undefined, path: string, msg: string) =>
