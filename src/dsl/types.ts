@@ -79,8 +79,6 @@ export interface StepCommon<V extends object> {
   ignoreErrors?: boolean;
   /** Where the step was defined (file:line), filled in by step(). */
   readonly definedAt?: string;
-  /** Phantom: ties the step to its playbook's vars type. */
-  readonly __vars?: V;
 }
 
 export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> {

@@ -13,7 +13,7 @@ function ini(f: TestFleet, extra: Record<string, string> = {}, more = ''): strin
   const lines = ['[web]'];
   for (const h of f.hosts) {
     const vars = { ansible_host: h.address, ansible_port: String(h.port), ansible_user: 'root', ansible_ssh_private_key_file: f.keyFile, ...(extra[h.name] ? { break_verify: extra[h.name]! } : {}) };
-    lines.push(`${h.name} ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    lines.push(`${h.name} ${Object.entries(vars).map(([k, v]) => `${k}=${/\s/.test(v) ? JSON.stringify(v) : v}`).join(' ')}`);
   }
   lines.push('', '[all:vars]', `marshal_known_hosts=${f.knownHosts}`, 'marshal_host_key_checking=strict', 'greeting=hello from marshal', more);
   return lines.join('\n') + '\n';
@@ -71,7 +71,7 @@ describe('marshal run against five real sshd hosts', () => {
     const r = await marshal(['run', PLAYBOOK, '-i', inv]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('failed: [host3] greeting written · greeting: expected something else, saw second greeting (cat /root/state/greeting)');
-    expect(r.stdout).toMatch(/host3\s+: ok=1\s+changed=1\s+unreachable=0\s+failed=1/);
+    expect(r.stdout).toMatch(/host3\s+: ok=1\s+changed=0\s+unreachable=0\s+failed=1/);
     expect(r.stdout).toMatch(/host5\s+: ok=3\s+changed=1\s+unreachable=0\s+failed=0/);
   });
 

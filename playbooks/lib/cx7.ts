@@ -1,0 +1,267 @@
+/**
+ * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
+ * Every step reads the state back: addresses and names are discovered, never guessed.
+ */
+import { step, across, sh, expectEqual, expectThat, fail, unchanged, type HostContext, type HostStep, type Step } from 'marshal';
+import {
+  arch, isSupportedArch, rpmPackage, unitState,
+  mellanoxDevices, CX7_PF_DEVICE, MELLANOX_VENDOR,
+  mstflintQuery, versionAtLeast, MIN_CX7_MIGRATION_FW,
+  mstconfigQuery, vfMigrationStatus,
+  iommu, sriov, vfAddress, pciDriver,
+  eswitchMode, devlinkPorts, vfPort, uplinkPort,
+  ovsOtherConfigValue, bridgeExists, bridgePorts,
+  nodeDeviceName,
+} from './facts';
+
+/** Vars every CX-7 host needs (set per host in the inventory). */
+export interface Cx7Vars {
+  /** The PF's PCI address, e.g. 0000:e1:00.0. */
+  pf_pci: string;
+  /** The OVS bridge that carries the VF's traffic. */
+  ovs_bridge: string;
+  /** Pairs a source with its destination: the same value on both. */
+  pair: string;
+}
+
+type H = HostContext<Cx7Vars>;
+
+/** Drivers a detached VF may be bound to: the stub the procedure asks for, or VFIO variants libvirt binds. */
+export const DETACHED_DRIVERS = ['pci-stub', 'vfio-pci', 'mlx5_vfio_pci'];
+
+// ---- discovery: read from the host every time, so a step never works on stale data ----
+
+export async function vfPci(h: H): Promise<string> {
+  const vf = await h.fact(vfAddress, h.vars.pf_pci, 0);
+  if (!vf) fail(`no VF on ${h.vars.pf_pci} (virtfn0 is missing): run step 2 first`, { expected: 'virtfn0', seen: 'none' });
+  return vf;
+}
+
+export async function vfDevlinkPort(h: H) {
+  const port = vfPort(await h.fact(devlinkPorts), h.vars.pf_pci, 0);
+  if (!port) fail(`devlink lists no port for VF 0 of ${h.vars.pf_pci} (is the e-switch in switchdev mode?)`, { expected: 'a pcivf port', seen: 'none' });
+  return port;
+}
+
+export async function uplinkNetdev(h: H): Promise<string> {
+  const port = uplinkPort(await h.fact(devlinkPorts), h.vars.pf_pci);
+  if (!port?.netdev) fail(`devlink lists no uplink netdev for ${h.vars.pf_pci}`, { expected: 'a physical port with a netdev', seen: port ? 'a port without netdev' : 'none' });
+  return port.netdev;
+}
+
+export async function representorNetdev(h: H): Promise<string> {
+  const port = await vfDevlinkPort(h);
+  if (!port.netdev) fail(`devlink port ${port.handle} has no representor netdev`, { expected: 'netdev', seen: 'none' });
+  return port.netdev;
+}
+
+// ---- preflight: read-only, on every host, before anything changes anywhere ----
+
+interface Problem {
+  what: string;
+  expected: string;
+  seen: string;
+}
+
+/** Runs every prerequisite check and reports all problems at once, each with expected and seen. */
+export async function prerequisites(h: H): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const pf = h.vars.pf_pci;
+  const machine = await h.fact(arch);
+  if (!isSupportedArch(machine)) problems.push({ what: 'CPU architecture', expected: 'x86_64 or aarch64', seen: machine });
+  const mstflint = await h.fact(rpmPackage, 'mstflint');
+  if (!mstflint.installed) problems.push({ what: 'package mstflint', expected: 'installed (dnf install mstflint)', seen: 'not installed' });
+  const ovs = await h.fact(rpmPackage, 'openvswitch');
+  if (!ovs.installed) problems.push({ what: 'package openvswitch', expected: 'installed (dnf install openvswitch)', seen: 'not installed' });
+  const nic = (await h.fact(mellanoxDevices)).find((d) => d.address === pf);
+  if (!nic) problems.push({ what: `PCI device ${pf}`, expected: `a ConnectX-7 (${MELLANOX_VENDOR}:${CX7_PF_DEVICE})`, seen: 'no Mellanox device at that address' });
+  else if (nic.deviceId !== undefined && nic.deviceId !== CX7_PF_DEVICE) {
+    problems.push({ what: `PCI device ${pf}`, expected: `a ConnectX-7 (${MELLANOX_VENDOR}:${CX7_PF_DEVICE})`, seen: `${nic.vendorId}:${nic.deviceId} ${nic.description ?? ''}`.trim() });
+  }
+  if (mstflint.installed && nic) {
+    const fw = await h.fact(mstflintQuery, pf);
+    if (!versionAtLeast(fw.runningVersion, MIN_CX7_MIGRATION_FW)) {
+      problems.push({ what: 'running firmware', expected: `>= ${MIN_CX7_MIGRATION_FW}`, seen: fw.runningVersion + (fw.resetPending ? ` (${fw.fwVersion} flashed, not yet running)` : '') });
+    }
+    const mode = vfMigrationStatus(await h.fact(mstconfigQuery, pf));
+    if (mode.state !== 'enabled') {
+      const seen = {
+        absent: 'not offered by this firmware',
+        pending: 'MIGRATION_ENABLED(2) set for next boot only: run mstfwreset or reboot (playbooks/enable-migration-mode.ts)',
+        unknown: 'MIGRATION_ENABLED(2) for next boot; current value unknown',
+        disabling: 'enabled now but disabled at next boot',
+        disabled: `${mode.param?.current?.raw ?? mode.param?.next.raw ?? 'disabled'} (run playbooks/enable-migration-mode.ts)`,
+        enabled: '',
+      }[mode.state];
+      problems.push({ what: 'VF_MIGRATION_MODE', expected: 'MIGRATION_ENABLED(2), in effect', seen });
+    }
+  } else if (!mstflint.installed) {
+    problems.push({ what: 'firmware version, PSID, VF_MIGRATION_MODE', expected: 'checked with mstflint/mstconfig', seen: 'not checked: mstflint is missing' });
+  }
+  const io = await h.fact(iommu);
+  if (!io.enabled) problems.push({ what: 'IOMMU', expected: 'enabled (intel_iommu=on on Intel; /sys/kernel/iommu_groups non-empty)', seen: `disabled (cmdline: ${io.cmdline.trim() || 'empty'})` });
+  if (nic) {
+    const sr = await h.fact(sriov, pf);
+    if (sr.totalVfs < 1) problems.push({ what: 'SR-IOV', expected: 'sriov_totalvfs >= 1', seen: String(sr.totalVfs) });
+  }
+  return problems;
+}
+
+export function preflight(): Step<Cx7Vars>[] {
+  return [
+    step<Cx7Vars>({
+      name: 'Preflight: CX-7 prerequisites (arch, packages, NIC, firmware, migration mode, IOMMU, SR-IOV)',
+      tags: ['preflight'],
+      verify: async (h) => {
+        const problems = await prerequisites(h);
+        if (problems.length > 0) {
+          fail(problems.map((p) => `${p.what}: expected ${p.expected}, saw ${p.seen}`).join('; '), {
+            expected: problems.map((p) => `${p.what}: ${p.expected}`),
+            seen: problems.map((p) => `${p.what}: ${p.seen}`),
+          });
+        }
+      },
+    }),
+    across<Cx7Vars>({
+      name: 'Preflight: source and destination have the same PSID and firmware',
+      tags: ['preflight'],
+      across: 'pair',
+      verify: async (g) => {
+        const src = g.one('source');
+        const dst = g.one('destination');
+        const [a, b] = await Promise.all([src.fact(mstflintQuery, src.vars.pf_pci), dst.fact(mstflintQuery, dst.vars.pf_pci)]);
+        const problems: string[] = [];
+        if (a.psid !== b.psid) problems.push(`PSID: ${src.name} has ${a.psid}, ${dst.name} has ${b.psid} (expected the same)`);
+        if (a.runningVersion !== b.runningVersion) problems.push(`firmware: ${src.name} runs ${a.runningVersion}, ${dst.name} runs ${b.runningVersion} (expected the same)`);
+        if (problems.length) fail(problems.join('; '), { expected: 'same PSID and firmware', seen: problems });
+      },
+    }),
+  ];
+}
+
+// ---- steps 1-5 of the procedure ----
+
+export function switchdev(): HostStep<Cx7Vars> {
+  return step<Cx7Vars>({
+    name: 'Step 1: e-switch in switchdev mode',
+    check: async (h) => (await h.fact(eswitchMode, h.vars.pf_pci)) === 'switchdev',
+    run: (h) => h.run(sh`devlink dev eswitch set ${`pci/${h.vars.pf_pci}`} mode switchdev`),
+    verify: async (h) => expectEqual(await h.fact(eswitchMode, h.vars.pf_pci), 'switchdev', 'e-switch mode'),
+  });
+}
+
+export function oneVf(): HostStep<Cx7Vars> {
+  const numvfs = (h: H) => `/sys/bus/pci/devices/${h.vars.pf_pci}/sriov_numvfs`;
+  return step<Cx7Vars>({
+    name: 'Step 2: one VF created',
+    check: async (h) => {
+      const sr = await h.fact(sriov, h.vars.pf_pci);
+      if (sr.numVfs > 1) fail(`${sr.numVfs} VFs exist on ${h.vars.pf_pci}; this procedure uses exactly one and will not destroy the others`, { expected: 1, seen: sr.numVfs });
+      return sr.numVfs === 1 && (await h.fact(vfAddress, h.vars.pf_pci, 0)) !== null;
+    },
+    run: (h) => h.run(sh`echo 1 > ${numvfs(h)}`),
+    // the kernel creates the VF, its representor and netdevs asynchronously
+    settle: 15,
+    verify: async (h) => {
+      expectEqual((await h.fact(sriov, h.vars.pf_pci)).numVfs, 1, 'sriov_numvfs');
+      const vf = await h.fact(vfAddress, h.vars.pf_pci, 0);
+      expectThat(vf !== null, `virtfn0 under ${h.vars.pf_pci}`, 'no virtfn0 yet');
+      h.note(`VF 0 is ${vf}`);
+    },
+  });
+}
+
+export function vfDetached(): HostStep<Cx7Vars> {
+  return step<Cx7Vars>({
+    name: 'Step 3: VF detached from its host driver',
+    check: async (h) => {
+      const driver = await h.fact(pciDriver, await vfPci(h));
+      return driver === null || DETACHED_DRIVERS.includes(driver);
+    },
+    run: async (h) => h.run(sh`virsh nodedev-detach ${nodeDeviceName(await vfPci(h))} --driver pci-stub`),
+    verify: async (h) => {
+      const driver = await h.fact(pciDriver, await vfPci(h));
+      expectThat(driver === null || DETACHED_DRIVERS.includes(driver), `the VF bound to none of the host's network drivers (${DETACHED_DRIVERS.join(', ')} or none)`, driver);
+    },
+  });
+}
+
+export function vfMigratable(): HostStep<Cx7Vars> {
+  return step<Cx7Vars>({
+    name: 'Step 4: VF port migratable',
+    check: async (h) => (await vfDevlinkPort(h)).function?.migratable === true,
+    run: async (h) => h.run(sh`devlink port function set ${(await vfDevlinkPort(h)).handle} migratable enable`),
+    verify: async (h) => {
+      const port = await vfDevlinkPort(h);
+      const m = port.function?.migratable;
+      expectEqual(m === undefined ? 'absent (migration capability not active)' : m ? 'enable' : 'disable', 'enable', `${port.handle} migratable`);
+    },
+  });
+}
+
+/** Step 5: Open vSwitch carries the VF's traffic while the e-switch is in switchdev mode. */
+export function openvswitch(): HostStep<Cx7Vars>[] {
+  const otherConfig = (key: string, value: string, n: string) =>
+    step<Cx7Vars>({
+      name: `Step 5.${n}: Open vSwitch other_config:${key}=${value}`,
+      check: async (h) => (await h.fact(ovsOtherConfigValue, key)) === value,
+      run: async (h) => {
+        await h.run(sh`ovs-vsctl set Open_vSwitch . ${`other_config:${key}=${value}`}`);
+        return { restartNeeded: true };
+      },
+      register: `ovs_${key.replace(/-/g, '_')}_changed`,
+      verify: async (h) => expectEqual(await h.fact(ovsOtherConfigValue, key), value, `other_config:${key}`),
+    });
+  const portOnBridge = (n: string, what: string, netdev: (h: H) => Promise<string>) =>
+    step<Cx7Vars>({
+      name: `Step 5.${n}: ${what} on the OVS bridge`,
+      check: async (h) => (await h.fact(bridgePorts, h.vars.ovs_bridge)).includes(await netdev(h)),
+      run: async (h) => h.run(sh`ovs-vsctl add-port ${h.vars.ovs_bridge} ${await netdev(h)}`),
+      verify: async (h) => {
+        const want = await netdev(h);
+        const ports = await h.fact(bridgePorts, h.vars.ovs_bridge);
+        expectThat(ports.includes(want), `${want} on ${h.vars.ovs_bridge}`, ports.join(', ') || 'no ports');
+      },
+    });
+  return [
+    step<Cx7Vars>({
+      name: 'Step 5.1: openvswitch service running',
+      check: async (h) => (await h.fact(unitState, 'openvswitch')) === 'active',
+      run: (h) => h.run(sh`systemctl start openvswitch`),
+      settle: 10,
+      verify: async (h) => expectEqual(await h.fact(unitState, 'openvswitch'), 'active', 'systemctl is-active openvswitch'),
+    }),
+    otherConfig('hw-offload', 'true', '2'),
+    otherConfig('max-idle', '300000', '3'),
+    step<Cx7Vars>({
+      name: 'Step 5.4: OVS bridge exists',
+      check: (h) => h.fact(bridgeExists, h.vars.ovs_bridge),
+      run: (h) => h.run(sh`ovs-vsctl add-br ${h.vars.ovs_bridge}`),
+      verify: async (h) => expectEqual(await h.fact(bridgeExists, h.vars.ovs_bridge), true, `bridge ${h.vars.ovs_bridge} exists`),
+    }),
+    step<Cx7Vars>({
+      name: 'Step 5.5: openvswitch restarted so hw-offload takes effect',
+      // ovs-vswitchd reads hw-offload only when it starts: restart when this run changed it
+      when: (h) => h.registered.ovs_hw_offload_changed !== undefined || h.registered.ovs_max_idle_changed !== undefined,
+      run: (h) => h.run(sh`systemctl restart openvswitch`),
+      settle: 10,
+      verify: async (h) => expectEqual(await h.fact(unitState, 'openvswitch'), 'active', 'systemctl is-active openvswitch'),
+    }),
+    portOnBridge('6', 'PF uplink', uplinkNetdev),
+    portOnBridge('7', 'VF representor', representorNetdev),
+  ];
+}
+
+/** Steps 1-5 (step 6 is the same on the destination: the runner does both hosts at once). */
+export function prepareSteps(): Step<Cx7Vars>[] {
+  return [switchdev(), oneVf(), vfDetached(), vfMigratable(), ...openvswitch()];
+}
+
+/** Read-only re-checks of what prepareSteps() achieves, for playbooks that must not change it. */
+export function preparedAssertions(prefix: string, hosts?: string): Step<Cx7Vars>[] {
+  return prepareSteps()
+    .filter((s): s is HostStep<Cx7Vars> => s.kind === 'host' && s.verify !== undefined && !s.when)
+    .map((s) => step<Cx7Vars>({ name: `${prefix}: ${s.name.replace(/^Step [\d.]+: /, '')}`, tags: ['preflight'], ...(hosts ? { hosts } : {}), verify: s.verify! }));
+}
+
+export { unchanged };
