@@ -25,14 +25,15 @@ export interface TestFleet {
 
 let nextOctet = 0;
 /**
- * A loopback address unique within this process; the worker id keeps parallel test files
- * apart (vitest forks: each file's process gets its own second octet).
+ * A loopback address unique to this process: the pid picks the /24 (so parallel vitest workers,
+ * and several suites run at once, never share one), a counter the host. Range 127.140-127.179
+ * stays clear of the lab (127.77.x, 127.199.x) and the benchmark.
  */
 export function loopbackAddress(): string {
-  const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 1) % 200;
   nextOctet += 1;
-  const third = Math.floor(nextOctet / 250);
-  return `127.${50 + worker}.${third}.${(nextOctet % 250) + 1}`;
+  if (nextOctet > 250) throw new Error('loopbackAddress: more than 250 test hosts in one process');
+  const pid = process.pid;
+  return `127.${140 + (Math.floor(pid / 256) % 40)}.${pid % 256}.${nextOctet}`;
 }
 
 export function makeClientKey(dir: string): { keyFile: string; publicKey: string } {
