@@ -13,6 +13,7 @@ declare -A need_for=(
   [/usr/bin/sudo]=sudo
   [/usr/bin/pgrep]=procps
   [/usr/bin/unshare]=util-linux
+  [/usr/bin/openssl]=openssl
 )
 missing=()
 for path in "${!need_for[@]}"; do
