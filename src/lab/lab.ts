@@ -217,8 +217,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     throw new UsageError(`the lab dir ${paths.dir} is under /tmp, which every simulated host replaces with its own private /tmp: choose another (e.g. /var/tmp/... or ./.marshal/lab)`);
   }
   mkdirSync(paths.dir, { recursive: true });
-  const scenario = loadScenario(opts.scenario);
   const old = readJson<LabConfig>(paths.config);
+  // Without --scenario, a lab keeps the scenario it was started with.
+  const scenario = loadScenario(opts.scenario ?? old?.scenarioFile);
   const wanted: LabConfig = {
     net: opts.net ?? process.env.MARSHAL_LAB_NET ?? old?.net ?? DEFAULT_NET,
     pairs: opts.pairs ?? (old && !opts.scenario ? old.pairs : scenario.pairs),
