@@ -57,6 +57,7 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
     steps,
     anyErrorsFatal: opts.anyErrorsFatal ?? false,
     ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
+    ...(opts.batchBy !== undefined ? { batchBy: opts.batchBy } : {}),
     ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}),
     ...(opts.become !== undefined ? { become: opts.become } : {}),
     ...(opts.templates !== undefined ? { templates: opts.templates } : {}),

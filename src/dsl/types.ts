@@ -154,6 +154,11 @@ export interface PlaybookOptions<V extends object = Vars> {
   steps: StepList<V>;
   /** Rolling batches: a count, a percentage ('30%'), or a list of them. */
   serial?: number | string | ReadonlyArray<number | string>;
+  /**
+   * Keep hosts that belong together in the same serial batch: 'pair' keeps a source with its
+   * destination (same `pair` var); serial then counts groups, not hosts.
+   */
+  batchBy?: 'pair' | ((host: { name: string; vars: Readonly<Vars> }) => string);
   /** One failure stops every host after the current step. */
   anyErrorsFatal?: boolean;
   /** Abort when more than this percentage of a batch's hosts failed. */
@@ -175,6 +180,7 @@ export interface Playbook<V extends object = Vars> {
   /** Flattened, validated steps. */
   readonly steps: readonly Step<V>[];
   readonly serial?: number | string | ReadonlyArray<number | string>;
+  readonly batchBy?: 'pair' | ((host: { name: string; vars: Readonly<Vars> }) => string);
   readonly anyErrorsFatal: boolean;
   readonly maxFailPercentage?: number;
   readonly become?: boolean | string;

@@ -28,3 +28,27 @@ export function makeBatches(hosts: readonly string[], serial: number | string | 
   }
   return out;
 }
+
+/**
+ * Batches of groups: hosts with the same key stay together (a source with its destination),
+ * and serial counts groups. Group order follows the first host of each group.
+ */
+export function makeGroupedBatches(
+  hosts: readonly string[],
+  serial: number | string | ReadonlyArray<number | string> | undefined,
+  keyOf: (host: string) => string,
+): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const h of hosts) {
+    const k = keyOf(h);
+    const list = groups.get(k) ?? [];
+    list.push(h);
+    groups.set(k, list);
+  }
+  const keys = [...groups.keys()];
+  // hosts keep their inventory order inside a batch
+  return makeBatches(keys, serial).map((batch) => {
+    const wanted = new Set(batch);
+    return hosts.filter((h) => wanted.has(keyOf(h)));
+  });
+}

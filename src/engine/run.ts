@@ -14,7 +14,7 @@ import { findTemplatesDir } from '../template/index';
 import { Masker } from '../report/mask';
 import { combineReporters, type Reporter, type StepStartEvent } from '../report/types';
 import { createHostContext, tail, type StepRecorder } from './context';
-import { makeBatches } from './batches';
+import { makeBatches, makeGroupedBatches } from './batches';
 import { forEachLimit, sleep } from './pool';
 import { selectSteps, type StepFilter } from './select';
 import { countResult, emptyStats, exitCodeFor, type Failure, type HostStats, type RunSummary, type StepResult } from './results';
@@ -151,7 +151,14 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
 
   const stats: Record<string, HostStats> = Object.fromEntries(targets.map((h) => [h, emptyStats()]));
   const results: StepResult[] = [];
-  const batches = makeBatches(targets, pb.serial);
+  const batchKey = pb.batchBy;
+  const batches = batchKey
+    ? makeGroupedBatches(targets, pb.serial, (n) => {
+        const h = hosts.get(n)!;
+        // a host without the key is its own group
+        return batchKey === 'pair' ? (h.vars.pair === undefined ? `\0${n}` : String(h.vars.pair)) : batchKey({ name: n, vars: h.vars });
+      })
+    : makeBatches(targets, pb.serial);
   let aborted: string | undefined;
 
   const emit = (r: StepResult) => {

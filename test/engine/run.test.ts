@@ -158,3 +158,24 @@ describe('engine: check → run → verify', () => {
     expect(JSON.stringify(s)).toContain('********');
   });
 });
+
+describe('engine: serial batches keep pairs together', () => {
+  it('batchBy pair puts a source and its destination in the same batch', async () => {
+    const pairs = memoryInventory({
+      source: { s1: { pair: 'p1' }, s2: { pair: 'p2' }, s3: { pair: 'p3' } },
+      destination: { d1: { pair: 'p1' }, d2: { pair: 'p2' }, d3: { pair: 'p3' } },
+    });
+    const batches: string[][] = [];
+    const { connect } = fakeConnector(() => ({}));
+    const pb = playbook({
+      name: 'b',
+      hosts: 'source:destination',
+      serial: 2,
+      batchBy: 'pair',
+      steps: [across({ name: 'pair', across: 'pair', verify: (g) => expectEqual(g.hosts.length, 2, 'hosts in the pair') })],
+    });
+    const s = await runPlaybook({ playbook: pb, inventory: pairs, connect, reporters: [{ batchStart: (b) => batches.push(b) }] });
+    expect(s.exitCode).toBe(0);
+    expect(batches).toEqual([['s1', 's2', 'd1', 'd2'], ['s3', 'd3']]);
+  });
+});
