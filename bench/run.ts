@@ -1,0 +1,209 @@
+/**
+ * `npm run bench`: Marshal vs Ansible vs a plain ssh2 floor on W(N, S) over real sshd hosts,
+ * then docs/benchmarks.md and docs/benchmarks.svg from the figures.
+ *
+ *   npm run bench               full run (3 runs each, N up to 500), rewrites docs/
+ *   npm run bench -- --quick    smoke run (1 run each, small N), writes bench/.work/ only
+ *   options: --runs <n>  --out <dir>  --no-ansible
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startFleet, stopFleet, writeInventory, killLeftovers, type Fleet } from './fleet';
+import { measure, median, pidsMatching } from './measure';
+import * as C from './contenders';
+import { recapOutcome, floorOutcome, type Outcome } from './outcome';
+import { ensureTools, loadAvg, machineInfo } from './machine';
+import { renderMarkdown, type Results, type Series, type Sample } from './report';
+import { renderChart } from './chart';
+
+const REPO = resolve(__dirname, '..');
+const WORK = join(REPO, 'bench', '.work');
+
+interface Config {
+  quick: boolean;
+  runs: number;
+  outDir: string;
+  ansible: boolean;
+  contenders: { n: number; s: number };
+  nSeries: number[];
+  nSeriesSteps: number;
+  sSeries: number[];
+  sSeriesHosts: number;
+  listSteps: number;
+}
+
+function parseArgs(argv: string[]): Config {
+  const quick = argv.includes('--quick');
+  const val = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const runs = Number(val('--runs') ?? (quick ? 1 : 3));
+  return {
+    quick,
+    runs,
+    outDir: resolve(val('--out') ?? (quick ? WORK : join(REPO, 'docs'))),
+    ansible: !argv.includes('--no-ansible'),
+    contenders: quick ? { n: 10, s: 5 } : { n: 50, s: 10 },
+    nSeries: quick ? [10, 30] : [10, 50, 200, 500],
+    nSeriesSteps: quick ? 5 : 10,
+    sSeries: quick ? [1, 10] : [1, 10, 100],
+    sSeriesHosts: quick ? 10 : 50,
+    listSteps: 20,
+  };
+}
+
+const say = (s: string): void => void process.stdout.write(`${s}\n`);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const mb = (b: number): string => `${(b / 1e6).toFixed(0)} MB`;
+
+type Kind = 'floor' | 'marshal' | 'ansible';
+
+async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s: number, expectOutput = true): Promise<Sample> {
+  const load = loadAvg();
+  const m = await measure(inv.argv, {
+    scratchDir: WORK,
+    ...(inv.cwd ? { cwd: inv.cwd } : {}),
+    ...(inv.env ? { env: inv.env } : {}),
+    ...(inv.helpers ? { alsoCount: inv.helpers } : {}),
+  });
+  if (inv.helpers) {
+    // ControlPersist masters outlive ansible-playbook: end them so the next run starts cold.
+    for (const pid of pidsMatching(inv.helpers)) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  let outcome: Outcome = { ok: n * s, failures: 0 };
+  if (expectOutput) outcome = kind === 'floor' ? floorOutcome(m.stdout, n, s) : recapOutcome(m.stdout, n, s);
+  else if (m.exitCode !== 0) outcome = { ok: 0, failures: 1 };
+  say(`  ${label.padEnd(34)} ${secs(m.wallMs).padStart(9)} ${mb(m.peakRss).padStart(7)}  exit ${m.exitCode}, ${outcome.failures} failures, load ${load.toFixed(1)}`);
+  if (outcome.failures > 0 || m.exitCode !== 0) {
+    const tail = (m.stderr.trim() || m.stdout.trim()).split('\n').slice(-6).join('\n    ');
+    say(`    ${tail}`);
+  }
+  return { wallMs: m.wallMs, peakRss: m.peakRss, failures: outcome.failures, exitCode: m.exitCode, load };
+}
+
+function summarise(samples: Sample[]): Series['median'] {
+  return {
+    wallMs: median(samples.map((x) => x.wallMs)),
+    peakRss: median(samples.map((x) => x.peakRss)),
+    failures: Math.max(...samples.map((x) => x.failures)),
+    runs: samples.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const cfg = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) throw new Error('the bench needs root: each host is an sshd in its own mount namespace');
+  mkdirSync(WORK, { recursive: true });
+  const notes = ensureTools(say);
+  const machine = machineInfo(REPO);
+  const fleetDir = join(WORK, 'fleet');
+  const stale = killLeftovers(fleetDir);
+  if (stale) say(`bench: ended ${stale} sshd processes left by an interrupted bench`);
+
+  const maxN = Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
+  say(`bench: starting ${maxN} sshd hosts on 127.100.x.y (clean /root, no ~/.bashrc) ...`);
+  const t0 = performance.now();
+  let fleet: Fleet | undefined;
+  const stop = async (): Promise<void> => {
+    if (fleet) await stopFleet(fleet);
+    fleet = undefined;
+  };
+  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+  try {
+    fleet = await startFleet(fleetDir, maxN);
+    say(`bench: ${maxN} hosts up in ${secs(performance.now() - t0)}`);
+    const floorJs = C.buildFloor(REPO, WORK);
+    const inventory = (n: number): string => writeInventory(fleet!, n, join(WORK, `inventory-${n}.ini`));
+    const results: Results = { machine, notes, quick: cfg.quick, runs: cfg.runs, contenders: [], nSeries: [], sSeries: [], listTasks: [], cold: [] };
+
+    // 1. The three contenders on W(N, S), runs interleaved so drifting load hits all alike.
+    const { n, s } = cfg.contenders;
+    say(`\nW(${n},${s}): floor, marshal${cfg.ansible ? ', ansible' : ''} x ${cfg.runs} runs`);
+    const inv = inventory(n);
+    const kinds: Kind[] = cfg.ansible ? ['floor', 'marshal', 'ansible'] : ['floor', 'marshal'];
+    const invocations: Record<Kind, C.Invocation> = {
+      floor: C.floor(floorJs, inv, s),
+      marshal: C.marshal(REPO, C.marshalPlaybook(WORK, s), inv, n),
+      ansible: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts),
+    };
+    // The first Marshal run compiles the playbook (cached afterwards); record it on its own.
+    const coldCache = join(WORK, 'cold-cache');
+    rmSync(coldCache, { recursive: true, force: true });
+    const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
+    results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
+    const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], ansible: [] };
+    for (let r = 1; r <= cfg.runs; r++) {
+      for (const k of kinds) samples[k].push(await timed(`${k} run ${r}/${cfg.runs}`, k, invocations[k], n, s));
+    }
+    for (const k of kinds) results.contenders.push({ label: k, n, s, samples: samples[k], median: summarise(samples[k]) });
+
+    // 2. Marshal (and the floor, for reference) as N grows.
+    say(`\nN series (S=${cfg.nSeriesSteps}): marshal and floor`);
+    const pbN = C.marshalPlaybook(WORK, cfg.nSeriesSteps);
+    for (const hosts of cfg.nSeries) {
+      const invN = inventory(hosts);
+      for (const k of ['marshal', 'floor'] as const) {
+        const xs: Sample[] = [];
+        for (let r = 1; r <= cfg.runs; r++) {
+          const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(floorJs, invN, cfg.nSeriesSteps);
+          xs.push(await timed(`${k} W(${hosts},${cfg.nSeriesSteps}) ${r}/${cfg.runs}`, k, call, hosts, cfg.nSeriesSteps));
+        }
+        results.nSeries.push({ label: k, n: hosts, s: cfg.nSeriesSteps, samples: xs, median: summarise(xs) });
+      }
+    }
+
+    // 3. Marshal as S grows.
+    say(`\nS series (N=${cfg.sSeriesHosts}): marshal and floor`);
+    const invS = inventory(cfg.sSeriesHosts);
+    for (const steps of cfg.sSeries) {
+      const pbS = C.marshalPlaybook(WORK, steps);
+      for (const k of ['marshal', 'floor'] as const) {
+        const xs: Sample[] = [];
+        for (let r = 1; r <= cfg.runs; r++) {
+          const call = k === 'marshal' ? C.marshal(REPO, pbS, invS, cfg.sSeriesHosts) : C.floor(floorJs, invS, steps);
+          xs.push(await timed(`${k} W(${cfg.sSeriesHosts},${steps}) ${r}/${cfg.runs}`, k, call, cfg.sSeriesHosts, steps));
+        }
+        results.sSeries.push({ label: k, n: cfg.sSeriesHosts, s: steps, samples: xs, median: summarise(xs) });
+      }
+    }
+
+    // 4. --list-tasks: no host is contacted; this is start-up plus loading the playbook.
+    say(`\n--list-tasks`);
+    const cx7Inv = join(WORK, 'cx7.ini');
+    writeFileSync(cx7Inv, '[source]\nsrc1 ansible_host=127.100.0.1\n\n[destination]\ndst1 ansible_host=127.100.0.2\n');
+    const lists: { label: string; call: C.Invocation }[] = [
+      { label: 'marshal --list-tasks playbooks/prepare-cx7.ts', call: C.marshal(REPO, join(REPO, 'playbooks/prepare-cx7.ts'), cx7Inv, 1, ['--list-tasks']) },
+      { label: `marshal --list-tasks (${cfg.listSteps} steps)`, call: C.marshal(REPO, C.marshalPlaybook(WORK, cfg.listSteps), inventory(10), 10, ['--list-tasks']) },
+    ];
+    if (cfg.ansible) lists.push({ label: `ansible-playbook --list-tasks (${cfg.listSteps} steps)`, call: C.ansible(WORK, C.ansiblePlaybook(WORK, cfg.listSteps), inventory(10), 10, fleet.knownHosts, ['--list-tasks']) });
+    for (const l of lists) {
+      const xs: Sample[] = [];
+      for (let r = 1; r <= cfg.runs; r++) xs.push(await timed(`${l.label.slice(0, 26)} ${r}/${cfg.runs}`, 'marshal', l.call, 0, 0, false));
+      results.listTasks.push({ label: l.label, n: 0, s: 0, samples: xs, median: summarise(xs) });
+    }
+    const coldList = { ...lists[0]!.call, env: { ...process.env, MARSHAL_CACHE_DIR: join(WORK, 'cold-cache-list') } };
+    rmSync(coldList.env.MARSHAL_CACHE_DIR, { recursive: true, force: true });
+    results.cold.push({ label: 'marshal --list-tasks playbooks/prepare-cx7.ts, first run (empty compile cache)', ...(await timed('list-tasks (first run, cold cache)', 'marshal', coldList, 0, 0, false)) });
+
+    await stop();
+    mkdirSync(cfg.outDir, { recursive: true });
+    writeFileSync(join(WORK, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(join(cfg.outDir, 'benchmarks.svg'), renderChart(results));
+    writeFileSync(join(cfg.outDir, 'benchmarks.md'), renderMarkdown(results));
+    say(`\nbench: wrote ${join(cfg.outDir, 'benchmarks.md')} and benchmarks.svg (raw figures: ${join(WORK, 'results.json')})`);
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
