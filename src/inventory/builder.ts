@@ -168,12 +168,13 @@ export class InventoryBuilder {
       return s;
     };
     const ungrouped = this.groups.get('ungrouped')!;
+    const leave = new Set<string>();
     for (const h of this.hosts.values()) {
       const mine = new Set<string>();
       for (const g of h.groups) for (const a of closure(g)) mine.add(a);
       if (mine.has('ungrouped')) {
         if ([...mine].some((g) => g !== 'all' && g !== 'ungrouped') && ungrouped.hostSet.has(h.name)) {
-          ungrouped.hosts.splice(ungrouped.hosts.indexOf(h.name), 1);
+          leave.add(h.name);
           ungrouped.hostSet.delete(h.name);
           h.groups.splice(h.groups.indexOf('ungrouped'), 1);
         }
@@ -181,6 +182,8 @@ export class InventoryBuilder {
         this.addHostToGroup(ungrouped, h);
       }
     }
+    // one pass instead of a splice per host: thousands of hosts may leave `ungrouped`
+    if (leave.size) ungrouped.hosts = ungrouped.hosts.filter((n) => !leave.has(n));
     for (const name of this.groups.keys()) {
       if (this.hosts.has(name)) this.warnings.push(`Found both group and host with same name: ${name}`);
     }
