@@ -1,33 +1,13 @@
 /**
- * Loading a playbook module with ts-node in transpile-only mode (fast; types are checked by
- * `marshal check`). Every failure becomes a PlaybookError with file and line, no stack dump.
+ * Loading a playbook module, compiled in transpile-only mode through a content-keyed cache
+ * (ts-cache.ts; types are checked by `marshal check`). Every failure becomes a PlaybookError with file and line, no stack dump.
  */
 import { resolve, relative } from 'node:path';
 import { existsSync } from 'node:fs';
 import { PlaybookError, MarshalError } from '../errors';
 import { isPlaybook } from '../dsl/playbook';
 import type { Playbook } from '../dsl/types';
-
-let registered = false;
-
-function registerTsNode(): void {
-  if (registered) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tsnode = require('ts-node') as typeof import('ts-node');
-  tsnode.register({
-    transpileOnly: true,
-    skipProject: true,
-    compilerOptions: {
-      module: 'commonjs',
-      moduleResolution: 'node10',
-      target: 'ES2022',
-      esModuleInterop: true,
-      sourceMap: true,
-      inlineSourceMap: false,
-    },
-  });
-  registered = true;
-}
+import { registerCompileCache } from './ts-cache';
 
 function rel(file: string): string {
   const r = relative(process.cwd(), file);
@@ -48,7 +28,7 @@ function userFrame(err: Error, prefer: string): { file: string; line: number } |
 export function loadPlaybook(file: string): Playbook<any> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new PlaybookError(`playbook not found: ${file}`);
-  registerTsNode();
+  registerCompileCache();
   let mod: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

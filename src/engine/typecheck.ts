@@ -1,6 +1,6 @@
 /** `marshal check`: a full TypeScript type-check of a playbook and everything it imports. */
 import { dirname, resolve } from 'node:path';
-import ts from 'typescript';
+import type * as TS from 'typescript';
 
 export interface TypeDiagnostic {
   file?: string;
@@ -10,7 +10,11 @@ export interface TypeDiagnostic {
   message: string;
 }
 
-const DEFAULTS: ts.CompilerOptions = {
+// Loaded on use: typescript.js takes ~0.3-1 s to load and every `marshal` command imports this file.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const typescript = (): typeof TS => require('typescript') as typeof TS;
+
+const defaults = (ts: typeof TS): TS.CompilerOptions => ({
   strict: true,
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.Node16,
@@ -19,11 +23,12 @@ const DEFAULTS: ts.CompilerOptions = {
   skipLibCheck: true,
   noEmit: true,
   types: ['node'],
-};
+});
 
 export function typecheckPlaybook(file: string): TypeDiagnostic[] {
+  const ts = typescript();
   const abs = resolve(file);
-  let options: ts.CompilerOptions = DEFAULTS;
+  let options: TS.CompilerOptions = defaults(ts);
   const configFile = ts.findConfigFile(dirname(abs), ts.sys.fileExists, 'tsconfig.json');
   if (configFile) {
     const read = ts.readConfigFile(configFile, ts.sys.readFile);
