@@ -9,6 +9,8 @@ const ROOT = resolve(__dirname, '..');
 export async function runDemo(o: { dir?: string; reportDir?: string; out?: NodeJS.WritableStream } = {}): Promise<number> {
   const out = o.out ?? process.stdout;
   out.write('Starting the simulated CX-7 lab (source + destination, one VM on the source)…\n');
+  // the committed inventory/lab.yml follows MARSHAL_LAB_DIR, so point it at this lab
+  if (o.dir) process.env.MARSHAL_LAB_DIR = resolve(o.dir);
   const lab = await labUp({ ...(o.dir ? { dir: o.dir } : {}) });
   out.write(`lab up: ${lab.hosts.map((h: { name: string; address: string }) => `${h.name}=${h.address}`).join(', ')}\n`);
   const inventory = [join(ROOT, 'inventory')];

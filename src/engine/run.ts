@@ -336,7 +336,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       } catch (err) {
         // Under --check, an earlier predicted change may not have happened yet, so a check that
         // reads its result can fail; the honest prediction is that this step would run too.
-        if (checkMode && h.predicted && err instanceof StepFailure && err.kind === 'command') {
+        if (checkMode && h.predicted && err instanceof StepFailure && (err.kind === 'command' || err.kind === 'verify')) {
           rec.notes.push(`check could not run (${err.message}); an earlier step would change this host first`);
           return { status: 'changed' };
         }

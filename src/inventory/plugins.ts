@@ -37,7 +37,9 @@ export function inventoryPluginNames(): string[] {
 }
 
 registerInventoryPlugin('marshal_lab', async (ctx) => {
-  const labDir = ctx.config.lab_dir;
+  // MARSHAL_LAB_DIR moves the lab (`marshal lab up` honours it too), so the default inventory follows it
+  const fromEnv = process.env.MARSHAL_LAB_DIR;
+  const labDir = fromEnv ? resolve(fromEnv) : ctx.config.lab_dir;
   if (typeof labDir !== 'string' || !labDir) {
     const line = ctx.lineOf('lab_dir') ?? ctx.lineOf('plugin');
     throw new InventoryError('plugin marshal_lab needs `lab_dir: <path>` (relative to this file)', line === undefined ? { file: ctx.file } : { file: ctx.file, line });
@@ -48,7 +50,7 @@ registerInventoryPlugin('marshal_lab', async (ctx) => {
   } catch {
     const line = ctx.lineOf('lab_dir');
     throw new InventoryError(
-      `${ctx.file}: the lab is not running: run \`marshal lab up\` (${target} does not exist)`,
+      `the lab is not running: run \`marshal lab up\` (${target} does not exist)`,
       line === undefined ? { file: ctx.file } : { file: ctx.file, line },
     );
   }

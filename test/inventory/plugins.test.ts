@@ -40,7 +40,20 @@ describe('marshal_lab inventory plugin', () => {
     expect(err.file).toBe(join(dir, 'lab.yml'));
     expect(err.line).toBe(3);
     expect(err.message).toContain('the lab is not running: run `marshal lab up`');
-    expect(err.message).toContain(join(dir, 'lab.yml'));
+    expect(err.located).toContain(`${join(dir, 'lab.yml')}:3: the lab is not running`);
+  });
+
+  it('follows MARSHAL_LAB_DIR, as `marshal lab up` does', async () => {
+    const dir = tree({ 'lab.yml': 'plugin: marshal_lab\nlab_dir: nowhere\n', 'elsewhere/inventory.yml': 'all:\n  hosts:\n    moved-node:\n' });
+    const saved = process.env.MARSHAL_LAB_DIR;
+    process.env.MARSHAL_LAB_DIR = join(dir, 'elsewhere');
+    try {
+      const inv = await loadInventory(['lab.yml'], { cwd: dir });
+      expect([...inv.hosts.keys()]).toEqual(['moved-node']);
+    } finally {
+      if (saved === undefined) delete process.env.MARSHAL_LAB_DIR;
+      else process.env.MARSHAL_LAB_DIR = saved;
+    }
   });
 
   it('needs lab_dir', async () => {

@@ -1,0 +1,22 @@
+/**
+ * prepare-cx7 for whole fleets, in rolling batches of source/destination pairs: each batch is
+ * prepared (preflight included) before the next starts, and a pair is never split across batches.
+ *
+ *   marshal run playbooks/prepare-fleet.ts -i fleet.yml                  # 5 pairs at a time
+ *   MARSHAL_FLEET_BATCH=25% marshal run playbooks/prepare-fleet.ts -i fleet.yml
+ *   marshal run playbooks/prepare-fleet.ts -i fleet.yml --limit 'rack1*'
+ */
+import { playbook } from 'marshal';
+import { preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+
+export default playbook<Cx7Vars>({
+  name: 'Prepare a CX-7 fleet for VF live migration (rolling, by pair)',
+  hosts: 'source:destination',
+  requires: ['pf_pci', 'ovs_bridge', 'pair'],
+  defaults: { ovs_bridge: 'ovs-sriov' },
+  serial: process.env.MARSHAL_FLEET_BATCH ?? 5,
+  batchBy: 'pair',
+  // stop rolling out when a batch goes badly: more than a fifth of its hosts failed
+  maxFailPercentage: 20,
+  steps: [...preflight(), ...prepareSteps()],
+});
