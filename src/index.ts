@@ -42,3 +42,6 @@ export type { StepResult, RunSummary, HostStats, Failure, Status } from './engin
 export type { Reporter } from './report/types';
 export type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './connection/types';
 export type { Inventory, InventoryHost, InventoryGroup } from './inventory/types';
+export { loadInventory, selectHosts, registerInventoryPlugin } from './inventory/index';
+export { runPlaybookFiles, plan } from './runner';
+export type { RunFilesOptions, Plan } from './runner';
