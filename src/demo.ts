@@ -1,6 +1,6 @@
 /** The flagship demo: the lab's default pair, prepared, VF attached, VM live-migrated. */
 import { join, resolve } from 'node:path';
-import { labUp } from './lab/index';
+import { labDown, labStatus, labUp } from './lab/index';
 import { runPlaybookFiles } from './runner';
 
 /** Marshal's own checkout (dist/demo.js or src/demo.ts → its parent). */
@@ -11,7 +11,13 @@ export async function runDemo(o: { dir?: string; reportDir?: string; out?: NodeJ
   out.write('Starting the simulated CX-7 lab (source + destination, one VM on the source)…\n');
   // the committed inventory/lab.yml follows MARSHAL_LAB_DIR, so point it at this lab
   if (o.dir) process.env.MARSHAL_LAB_DIR = resolve(o.dir);
-  const lab = await labUp({ ...(o.dir ? { dir: o.dir } : {}) });
+  // the demo shows the whole procedure from the start, so a lab left by an earlier run is reset
+  const dirOpt = o.dir ? { dir: o.dir } : {};
+  if ((await labStatus(dirOpt)).up) {
+    out.write('A lab is already up (maybe from an earlier demo): resetting it to the starting scenario.\n');
+    await labDown(dirOpt);
+  }
+  const lab = await labUp(dirOpt);
   out.write(`lab up: ${lab.hosts.map((h: { name: string; address: string }) => `${h.name}=${h.address}`).join(', ')}\n`);
   const inventory = [join(ROOT, 'inventory')];
   for (const name of ['prepare-cx7', 'attach-vf', 'migrate-vm']) {

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { ConsoleReporter } from '../../src/report/console';
+import { recapLines } from '../../src/report/recap';
+import type { RunSummary, StepResult } from '../../src/engine/results';
+import { emptyStats } from '../../src/engine/results';
+
+function sink(isTTY: boolean) {
+  let text = '';
+  const out = Object.assign(
+    new Writable({
+      write(chunk, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    }),
+    { isTTY, columns: 120 },
+  );
+  return { out, text: () => text };
+}
+
+const base = { stepIndex: 0, startedAt: new Date().toISOString(), durationMs: 12, commands: [], notes: [], warnings: [] };
+
+describe('console reporter', () => {
+  it('prints Ansible-like lines and a recap when not a TTY', () => {
+    const s = sink(false);
+    const r = new ConsoleReporter({ out: s.out });
+    r.playStart({ playbook: 'p', hosts: ['a', 'b'], steps: 1, checkMode: false, batches: [['a', 'b']] });
+    r.stepStart({ name: 'install', index: 0, hosts: ['a', 'b'] });
+    r.result({ ...base, host: 'a', step: 'install', status: 'changed' } as StepResult);
+    r.result({ ...base, host: 'b', step: 'install', status: 'failed', failure: { kind: 'command', message: 'command exited 3: dnf install x', command: 'dnf install x', exitCode: 3, stderrTail: 'No match for argument: x' } } as StepResult);
+    r.stepEnd();
+    const stats = { a: { ...emptyStats(), ok: 1, changed: 1 }, b: { ...emptyStats(), failed: 1 } };
+    r.playEnd({ playbook: 'p', checkMode: false, startedAt: '', finishedAt: '', durationMs: 1000, hosts: ['a', 'b'], stats, results: [], interrupted: false, exitCode: 2 } as RunSummary);
+    const text = s.text();
+    expect(text).toContain('STEP [install] ***');
+    expect(text).toContain('changed: [a]');
+    expect(text).toContain('failed: [b] install · command exited 3: dnf install x');
+    expect(text).toContain('    exit code: 3');
+    expect(text).toContain('    | No match for argument: x');
+    expect(text).toMatch(/a : ok=1\s+changed=1\s+unreachable=0\s+failed=0\s+skipped=0\s+rescued=0\s+ignored=0/);
+    expect(text).not.toContain('\x1b[');
+  });
+
+  it('on a TTY shows a live line with running / done / failed counts', () => {
+    const s = sink(true);
+    const r = new ConsoleReporter({ out: s.out, color: false });
+    r.stepStart({ name: 'slow step', index: 0, hosts: ['a', 'b', 'c'] });
+    r.hostStart('a');
+    r.hostStart('b');
+    expect(s.text()).toContain('▶ slow step  running 2  done 0/3  failed 0');
+    r.result({ ...base, host: 'a', step: 'slow step', status: 'ok' } as StepResult);
+    expect(s.text()).toContain('running 1  done 1/3  failed 0');
+    r.stepEnd();
+  });
+
+  it('recap columns line up across host name lengths', () => {
+    const lines = recapLines({ a: emptyStats(), 'long-host-name': emptyStats() });
+    expect(lines[0]!.indexOf(':')).toBe(lines[1]!.indexOf(':'));
+  });
+});
