@@ -72,6 +72,10 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
   if (via) ctx.via = via;
   const queue = authAttempts(ep);
   let socket = sock;
+  // RFC 6761 §6.4: names under .invalid never resolve; answer at once instead of asking DNS.
+  if (!socket && /(^|\.)invalid\.?$/i.test(ep.address)) {
+    throw classifyConnectError(Object.assign(new Error(`getaddrinfo ENOTFOUND ${ep.address}`), { code: 'ENOTFOUND' }), ctx);
+  }
   if (!socket) {
     const s = new Socket();
     s.setNoDelay(true); // many small request/response packets: Nagle only adds latency
@@ -348,7 +352,11 @@ export class SshConnection implements Connection {
    * session shell's pid) over a second channel, KILL after a grace period.
    */
   private async killRemote(ch: ClientChannel, pgidOf: () => number | undefined, closed: Promise<void>): Promise<void> {
-    const within = (p: Promise<unknown>, ms: number): Promise<unknown> => Promise.race([p, delay(ms)]);
+    // The bound's timer is cleared when `p` wins: a pending 14 s timer kept the CLI alive long after the run ended.
+    const within = (p: Promise<unknown>, ms: number): Promise<unknown> => {
+      let t: NodeJS.Timeout | undefined;
+      return Promise.race([p, new Promise<void>((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
+    };
     // The pid marker is the first thing the shell prints; give it a moment if the stop came first.
     for (let i = 0; i < 20 && pgidOf() === undefined && this.state === 'ready'; i++) {
       if ((await within(closed.then(() => 'closed'), 50)) === 'closed') break;
