@@ -56,7 +56,14 @@ export function assertSshdUsable(): void {
 }
 
 export function sshdConfig(opts: SshdOptions, hostKeyFile: string, authorizedKeysFile: string): string {
+  // sshd keeps the first value of a keyword, and Match blocks must come last: extra global
+  // lines go first (so they override the defaults below), extra Match blocks go at the end.
+  const extra = opts.extraConfig ?? [];
+  const firstMatch = extra.findIndex((l) => /^\s*Match\s/i.test(l));
+  const globals = firstMatch < 0 ? extra : extra.slice(0, firstMatch);
+  const matches = firstMatch < 0 ? [] : extra.slice(firstMatch);
   return [
+    ...globals,
     `ListenAddress ${opts.address}:${opts.port}`,
     `HostKey ${hostKeyFile}`,
     `PidFile none`,
@@ -76,7 +83,7 @@ export function sshdConfig(opts: SshdOptions, hostKeyFile: string, authorizedKey
     'LoginGraceTime 30',
     'LogLevel ERROR',
     'Subsystem sftp internal-sftp',
-    ...(opts.extraConfig ?? []),
+    ...matches,
     '',
   ].join('\n');
 }
