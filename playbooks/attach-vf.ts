@@ -7,7 +7,7 @@
 import { playbook, step, across, sh, expectThat, fail } from 'marshal';
 import { domains, domainXml } from './lib/facts';
 import { vfPci } from './lib/cx7';
-import { MAX_MIGRATING_VFS_PER_PF, allDomainXml, renderVfXml, vfMac, vfsInUse, xmlPath, type VfVars } from './lib/vf';
+import { MAX_MIGRATING_VFS_PER_PF, allDomainXml, noViommu, renderVfXml, vfMac, vfsInUse, xmlPath, type VfVars } from './lib/vf';
 
 export default playbook<VfVars>({
   name: 'Attach the CX-7 VF to the VM',
@@ -23,14 +23,7 @@ export default playbook<VfVars>({
         expectThat(d?.state === 'running', `domain ${h.vars.vm_name} running`, d ? d.state : 'no such domain');
       },
     }),
-    step({
-      name: 'VM has no virtual IOMMU',
-      hosts: 'source',
-      verify: async (h) => {
-        const x = await h.fact(domainXml, h.vars.vm_name);
-        if (x.iommu) fail(`${h.vars.vm_name} has a vIOMMU (<iommu model='${x.iommu.model}'/>): Migration is currently not supported with vIOMMU enabled`, { expected: 'no <iommu> device', seen: `<iommu model='${x.iommu.model}'/>` });
-      },
-    }),
+    noViommu(),
     across({
       name: 'VF MAC address is unique on source and destination',
       across: 'pair',

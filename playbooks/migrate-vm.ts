@@ -9,7 +9,7 @@
 import { playbook, step, across, sh, expectThat, fail, unchanged, StepFailure, type HostContext } from 'marshal';
 import { domains, domainXml, classifyMigrationError, links, ping } from './lib/facts';
 import { preparedAssertions, vfPci } from './lib/cx7';
-import { vfMac, type VfVars } from './lib/vf';
+import { noViommu, vfMac, type VfVars } from './lib/vf';
 
 interface Vars extends VfVars {
   /** Asking for post-copy is refused: VFIO migration does not support it. */
@@ -39,15 +39,7 @@ export default playbook<Vars>({
         if (truthy(h.vars.migrate_postcopy)) fail('VFIO migration is not supported with postcopy migration (unset migrate_postcopy)', { expected: 'pre-copy live migration', seen: '--postcopy requested' });
       },
     }),
-    step({
-      name: 'VM has no virtual IOMMU',
-      hosts: 'source',
-      verify: async (h) => {
-        if (!(await runningOn(h, h.vars.vm_name))) return; // already migrated: checked on the destination's copy below
-        const x = await h.fact(domainXml, h.vars.vm_name);
-        if (x.iommu) fail(`${h.vars.vm_name}: Migration is currently not supported with vIOMMU enabled`, { expected: 'no <iommu> device', seen: `<iommu model='${x.iommu.model}'/>` });
-      },
-    }),
+    noViommu({ onlyIfRunningHere: true }),
     across({
       name: 'Step 9: VM live-migrated to the destination',
       across: 'pair',

@@ -1,6 +1,6 @@
 /** The VF's libvirt interface: its MAC, its XML, and the per-PF migration limit. */
 import { createHash } from 'node:crypto';
-import { fail, type HostContext } from 'marshal';
+import { fail, step, type HostContext, type HostStep } from 'marshal';
 import { domains, domainXml, vfAddresses, toLibvirtAddress, parseXml, type DomainXml } from './facts';
 import { vfPci, type Cx7Vars } from './cx7';
 
@@ -61,4 +61,25 @@ export async function vfsInUse(h: H, except: string): Promise<string[]> {
   const ours = new Set((await h.fact(vfAddresses, h.vars.pf_pci)).map((v) => v.address));
   const used = (await allDomainXml(h)).flatMap((d) => d.passthroughPci);
   return [...new Set(used.filter((p) => ours.has(p) && p !== except))];
+}
+
+/**
+ * A VM with a virtual IOMMU cannot be live-migrated with a VF. `onlyIfRunningHere` skips the
+ * check on a source the VM already left (migrate-vm re-runs).
+ */
+export function noViommu(opts: { onlyIfRunningHere?: boolean } = {}): HostStep<VfVars> {
+  return step<VfVars>({
+    name: 'VM has no virtual IOMMU',
+    hosts: 'source',
+    verify: async (h) => {
+      if (opts.onlyIfRunningHere && !(await h.fact(domains)).some((d) => d.name === h.vars.vm_name && d.state === 'running')) return;
+      const x = await h.fact(domainXml, h.vars.vm_name);
+      if (x.iommu) {
+        fail(`${h.vars.vm_name} has a vIOMMU (<iommu model='${x.iommu.model}'/>): Migration is currently not supported with vIOMMU enabled`, {
+          expected: 'no <iommu> device',
+          seen: `<iommu model='${x.iommu.model}'/>`,
+        });
+      }
+    },
+  });
 }

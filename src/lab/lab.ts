@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { UsageError, MarshalError } from '../errors';
-import { startSshd, stopSshd, knownHostsLine, ensureHostKey, type SshdInfo, type BindMount } from './sshd';
+import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, type SshdInfo, type BindMount } from './sshd';
 import { labPaths, hostPaths, defaultLabDir, DEFAULT_NET, DEFAULT_PORT, type LabConfig, type LabPaths, type DaemonInfo } from './layout';
 import { loadScenario } from './scenario';
 import { buildWorld } from './model/build';
@@ -74,15 +74,6 @@ export function assertLabUsable(): void {
     execFileSync('/usr/bin/python3', ['-c', 'import fuse; fuse.fuse_python_api = (0, 2)'], { stdio: 'pipe' });
   } catch {
     throw new UsageError("Python's FUSE bindings are missing: apt-get install -y python3-fuse (the lab runs them with /usr/bin/python3)");
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

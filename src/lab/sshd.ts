@@ -111,7 +111,8 @@ export async function waitForPort(address: string, port: number, timeoutMs: numb
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process exists (signal 0 probes without sending anything). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
