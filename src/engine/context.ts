@@ -36,6 +36,8 @@ export interface ContextDeps {
   signal: AbortSignal;
   recorder: StepRecorder;
   log: Logger;
+  /** Learns the values of secret() interpolations, so results mask them too (not only secret vars). */
+  addSecrets?: (values: readonly string[]) => void;
 }
 
 export function tail(text: string, lines = 5): string {
@@ -47,6 +49,7 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     if (!cmd || typeof cmd !== 'object' || typeof (cmd as Command).text !== 'string') {
       throw new StepFailure('error', 'h.run() takes a command built with sh`...`, argv([...]) or raw("..."), not a plain string');
     }
+    if (cmd.secrets.length > 0) d.addSecrets?.(cmd.secrets);
     const conn = await d.connection();
     const become = opts.become === undefined ? d.become : d.becomeFor(opts.become);
     const started = Date.now();

@@ -413,6 +413,8 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       becomeFor: (b) => becomeFor(h, b),
       signal,
       recorder: rec,
+      // an inline secret('...') is known only once a command uses it; results are masked after the step
+      addSecrets: (values) => values.forEach((v) => masker.add(v)),
       log: {
         info: (m) => rec.notes.push(m),
         warn: (m) => rec.warnings.push(m),

@@ -29,7 +29,7 @@ export interface FleetCase {
  * MaxSessions 1, runs test/faults/fixtures/faults.ts over all of them and drops the `drop`
  * hosts' sessions during the slow step.
  */
-export async function runFleetCase(total: number, faulty: Partial<Record<Fault, number>>): Promise<FleetCase> {
+export async function runFleetCase(total: number, faulty: Partial<Record<Fault, number>>, connectTimeout = 3): Promise<FleetCase> {
   const kinds: (Fault | undefined)[] = [];
   for (const k of FAULTS) for (let i = 0; i < (faulty[k] ?? 0); i++) kinds.push(k);
   while (kinds.length < total) kinds.push(undefined);
@@ -75,7 +75,7 @@ export async function runFleetCase(total: number, faulty: Partial<Record<Fault, 
   const reportFile = join(fleet.dir, 'fleet.json');
 
   const started = Date.now();
-  const run = startMarshal(['run', join(__dirname, 'fixtures/faults.ts'), '-i', inv, '--connect-timeout', '3', '--report', reportFile], { timeoutMs: 15 * 60_000 });
+  const run = startMarshal(['run', join(__dirname, 'fixtures/faults.ts'), '-i', inv, '--connect-timeout', String(connectTimeout), '--report', reportFile], { timeoutMs: 15 * 60_000 });
   if (drops.length > 0) {
     await run.waitFor(/STEP \[slow step\]/, 10 * 60_000);
     for (const h of drops) {
