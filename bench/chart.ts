@@ -18,7 +18,7 @@ interface Box {
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v >= 1 ? v.toFixed(2).replace(/\.?0+$/, '') : v.toPrecision(2));
+const fmt = (v: number): string => (v === 0 ? '0' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v >= 1 ? v.toFixed(2).replace(/\.?0+$/, '') : v.toPrecision(2));
 
 function text(x: number, y: number, s: string, opts: { anchor?: 'start' | 'middle' | 'end'; size?: number; weight?: string; fill?: string; rotate?: boolean } = {}): string {
   const rot = opts.rotate ? ` transform="rotate(-90 ${x} ${y})"` : '';
@@ -106,7 +106,7 @@ function linePanel(b: Box, title: string, xLabel: string, yLabel: string, lines:
   for (const t of xTicks) out.push(text(px(t), b.y + b.h + 16, fmt(t), { anchor: 'middle', size: 11 }));
   if (opts.guide) {
     out.push(`<line x1="${b.x}" y1="${py(opts.guide.y)}" x2="${b.x + b.w}" y2="${py(opts.guide.y)}" stroke="#dc2626" stroke-dasharray="6 4"/>`);
-    out.push(text(b.x + 6, py(opts.guide.y) - 5, opts.guide.label, { size: 11, fill: '#dc2626' }));
+    out.push(text(b.x + b.w - 6, py(opts.guide.y) - 5, opts.guide.label, { anchor: 'end', size: 11, fill: '#dc2626' }));
   }
   lines.forEach((l, i) => {
     const color = COLORS[l.label] ?? '#111827';

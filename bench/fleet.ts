@@ -88,6 +88,28 @@ export async function startFleet(dir: string, count: number, batch = 16): Promis
   return { dir, keyFile, knownHosts, hosts };
 }
 
+/**
+ * Restarts any of the first `n` servers that died (the machine is shared: a stray kill, or
+ * another suite's cleanup, must not turn into failures charged to a contender).
+ */
+export async function ensureAlive(fleet: Fleet, n: number): Promise<string[]> {
+  const restarted: string[] = [];
+  for (const [i, h] of fleet.hosts.slice(0, n).entries()) {
+    let alive = true;
+    try {
+      alive = readlinkSync(`/proc/${h.pid}/ns/mnt`) === h.mntNs;
+    } catch {
+      alive = false;
+    }
+    if (alive) continue;
+    const publicKey = readFileSync(`${fleet.keyFile}.pub`, 'utf8').trim();
+    const info = await startSshd({ dir: join(fleet.dir, 'hosts', h.name), address: h.address, port: h.port, authorizedKeys: [publicKey] });
+    fleet.hosts[i] = { ...info, name: h.name };
+    restarted.push(h.name);
+  }
+  return restarted;
+}
+
 /** Stops every server of the fleet and its sessions with one /proc scan (not one per host). */
 export async function stopFleet(fleet: Fleet): Promise<void> {
   const namespaces = new Set(fleet.hosts.map((h) => h.mntNs));

@@ -176,6 +176,26 @@ export function renderMarkdown(r: Results): string {
     out.push('');
   }
 
+  out.push('## What limits Marshal (profiled with `node --cpu-prof`)', '');
+  out.push(
+    '- **Start-up, fixed ~0.4 s CPU.** Loading TypeScript to compile the playbook cost 1-2 s of CPU per process ' +
+      '(`typescript.js` loaded eagerly by `src/engine/typecheck.ts`, and `ts-node` warming its transpiler for every playbook file). ' +
+      'Fixed: `marshal check` loads TypeScript on use, and playbooks compile through a content-keyed cache (`src/engine/ts-cache.ts`), ' +
+      'so TypeScript is loaded only when a playbook file changed (see the first-run figures above). What is left is loading Marshal\'s own ' +
+      'dependencies, all eagerly from `src/cli/run.ts` → `src/runner.ts`: yargs ~0.1 s, node-ssh/ssh2 ~0.12 s, yaml ~0.08 s, handlebars ~0.05 s, pino ~0.03 s ' +
+      '(`--list-tasks` needs none of node-ssh, handlebars or pino: loading them on use would take ~0.2 s off it).',
+    '- **Per host-step, about 2x the floor\'s client CPU** (W(50,100): Marshal ~5.5 s CPU vs the floor\'s ~2.6 s for 5,000 execs). ' +
+      'On 2 cores the hosts\' sshd, shell and `cat` run on the same CPUs, so every client millisecond is wall time. The extra work: ' +
+      'the wrapper\'s process-group marker (`src/connection/wrap.ts`) adds a line on stderr (one more packet to decrypt and scan) and makes the ' +
+      'remote shell fork for the command instead of exec-ing it; node-ssh\'s `execCommand` sends EOF (one more packet, with its random padding) and, ' +
+      'when the finished channel is destroyed, `Channel.destroy` calls `end()` again, which builds an `ERR_STREAM_ALREADY_FINISHED` error per exec; ' +
+      'an AbortController and signal listeners per host-step (`src/engine/run.ts` runHostStep, `src/connection/ssh.ts` run); ' +
+      '`StderrFilter.cleaned` builds two RegExps per exec. Proposed: exec through ssh2 directly in `src/connection/ssh.ts` (EOF sent with the exec request, ' +
+      'no double end), report the pgid by `exec`-ing the command after the marker, and one listener per host instead of per step.',
+    '- **Engine, O(S²·N)**: after each step `src/engine/run.ts` filters every result so far for that step\'s failures; at S=100, N=50 that is 250,000 ' +
+      'callbacks. Proposed: remember `results.length` before the step and look only at the new ones.',
+    '',
+  );
   out.push('## How this is measured', '');
   out.push(
     '- **Hosts**: N real OpenSSH servers (`/usr/sbin/sshd`), one per loopback address 127.100.x.y, port 22, each in a private mount namespace ' +

@@ -4,11 +4,11 @@
  *
  *   npm run bench               full run (3 runs each, N up to 500), rewrites docs/
  *   npm run bench -- --quick    smoke run (1 run each, small N), writes bench/.work/ only
- *   options: --runs <n>  --out <dir>  --no-ansible
+ *   options: --runs <n>  --out <dir>  --no-ansible  --render-only (docs from bench/.work/results.json)
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startFleet, stopFleet, writeInventory, killLeftovers, type Fleet } from './fleet';
+import { startFleet, stopFleet, writeInventory, killLeftovers, ensureAlive, type Fleet } from './fleet';
 import { measure, median, pidsMatching } from './measure';
 import * as C from './contenders';
 import { recapOutcome, floorOutcome, type Outcome } from './outcome';
@@ -97,8 +97,17 @@ function summarise(samples: Sample[]): Series['median'] {
   };
 }
 
+/** Rewrites the docs from the last run's raw figures (after a change to the report's text). */
+function renderOnly(cfg: Config): void {
+  const results = JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as Results;
+  writeFileSync(join(cfg.outDir, 'benchmarks.svg'), renderChart(results));
+  writeFileSync(join(cfg.outDir, 'benchmarks.md'), renderMarkdown(results));
+  say(`bench: rewrote ${join(cfg.outDir, 'benchmarks.md')} from ${join(WORK, 'results.json')}`);
+}
+
 async function main(): Promise<void> {
   const cfg = parseArgs(process.argv.slice(2));
+  if (process.argv.includes('--render-only')) return renderOnly(cfg);
   if (process.getuid?.() !== 0) throw new Error('the bench needs root: each host is an sshd in its own mount namespace');
   mkdirSync(WORK, { recursive: true });
   const notes = ensureTools(say);
@@ -121,6 +130,10 @@ async function main(): Promise<void> {
     say(`bench: ${maxN} hosts up in ${secs(performance.now() - t0)}`);
     const floorJs = C.buildFloor(REPO, WORK);
     const inventory = (n: number): string => writeInventory(fleet!, n, join(WORK, `inventory-${n}.ini`));
+    const alive = async (n: number): Promise<void> => {
+      const restarted = await ensureAlive(fleet!, n);
+      if (restarted.length) say(`  (restarted sshd of ${restarted.join(', ')}: it had died)`);
+    };
     const results: Results = { machine, notes, quick: cfg.quick, runs: cfg.runs, contenders: [], nSeries: [], sSeries: [], listTasks: [], cold: [] };
 
     // 1. The three contenders on W(N, S), runs interleaved so drifting load hits all alike.
@@ -136,10 +149,12 @@ async function main(): Promise<void> {
     // The first Marshal run compiles the playbook (cached afterwards); record it on its own.
     const coldCache = join(WORK, 'cold-cache');
     rmSync(coldCache, { recursive: true, force: true });
+    await alive(n);
     const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
     results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
     const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], ansible: [] };
     for (let r = 1; r <= cfg.runs; r++) {
+      await alive(n);
       for (const k of kinds) samples[k].push(await timed(`${k} run ${r}/${cfg.runs}`, k, invocations[k], n, s));
     }
     for (const k of kinds) results.contenders.push({ label: k, n, s, samples: samples[k], median: summarise(samples[k]) });
@@ -152,6 +167,7 @@ async function main(): Promise<void> {
       for (const k of ['marshal', 'floor'] as const) {
         const xs: Sample[] = [];
         for (let r = 1; r <= cfg.runs; r++) {
+          await alive(hosts);
           const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(floorJs, invN, cfg.nSeriesSteps);
           xs.push(await timed(`${k} W(${hosts},${cfg.nSeriesSteps}) ${r}/${cfg.runs}`, k, call, hosts, cfg.nSeriesSteps));
         }
@@ -167,6 +183,7 @@ async function main(): Promise<void> {
       for (const k of ['marshal', 'floor'] as const) {
         const xs: Sample[] = [];
         for (let r = 1; r <= cfg.runs; r++) {
+          await alive(cfg.sSeriesHosts);
           const call = k === 'marshal' ? C.marshal(REPO, pbS, invS, cfg.sSeriesHosts) : C.floor(floorJs, invS, steps);
           xs.push(await timed(`${k} W(${cfg.sSeriesHosts},${steps}) ${r}/${cfg.runs}`, k, call, cfg.sSeriesHosts, steps));
         }
