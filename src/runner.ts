@@ -108,6 +108,7 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
       ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
       masker,
       reporters,
+      checkHost: (host, vars) => void specFromHostVars(host, vars),
       connect: (host, vars) =>
         pool.get(
           specFromHostVars(host, vars, {

@@ -32,6 +32,8 @@ export interface EngineOptions extends StepFilter {
   becomePassword?: string;
   /** Opens (or reuses) the connection of a host; rejects with ConnectionError when it cannot. */
   connect: (host: string, vars: Vars) => Promise<Connection>;
+  /** Validates a host's connection vars up front (throws UsageError), so a bad port fails before anything runs. */
+  checkHost?: (host: string, vars: Vars) => void;
   reporters?: Reporter[];
   /** --step: asked before each step. */
   confirmStep?: (step: Step) => Promise<'yes' | 'no' | 'continue'>;
@@ -132,6 +134,19 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
   }
   if (missing.length > 0) {
     throw new UsageError(`required vars missing (set them in the inventory or with -e):\n  ${missing.join('\n  ')}`);
+  }
+  // Bad connection vars are bad input (exit 1, nothing run), not a step failure on one host.
+  if (opts.checkHost) {
+    const bad: string[] = [];
+    for (const h of hosts.values()) {
+      try {
+        opts.checkHost(h.name, h.vars);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        bad.push(masker.mask(err.message));
+      }
+    }
+    if (bad.length > 0) throw new UsageError(`bad connection vars in the inventory:\n  ${bad.join('\n  ')}`);
   }
 
   // Step host patterns are resolved once, up front, so a typo fails before anything runs.
