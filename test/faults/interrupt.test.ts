@@ -38,7 +38,7 @@ async function startAndReachLongStep(name: string, long: number) {
 
 describe('Ctrl-C', () => {
   it('first: the running step finishes, no later step starts, recap and report written, exit 130', async () => {
-    const { run, dir, report, log } = await startAndReachLongStep('soft', 2);
+    const { run, dir, report, log } = await startAndReachLongStep('soft', 5);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code, r.stdout + r.stderr).toBe(130);
