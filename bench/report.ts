@@ -178,14 +178,18 @@ export function renderMarkdown(r: Results): string {
 
   out.push('## What limits Marshal (profiled with `node --cpu-prof`)', '');
   out.push(
-    '- **Start-up, fixed ~0.4 s CPU.** Loading TypeScript to compile the playbook cost 1-2 s of CPU per process ' +
-      '(`typescript.js` loaded eagerly by `src/engine/typecheck.ts`, and `ts-node` warming its transpiler for every playbook file). ' +
-      'Fixed: `marshal check` loads TypeScript on use, and playbooks compile through a content-keyed cache (`src/engine/ts-cache.ts`), ' +
-      'so TypeScript is loaded only when a playbook file changed (see the first-run figures above). What is left is loading Marshal\'s own ' +
-      'dependencies, all eagerly from `src/cli/run.ts` → `src/runner.ts`: yargs ~0.1 s, node-ssh/ssh2 ~0.12 s, yaml ~0.08 s, handlebars ~0.05 s, pino ~0.03 s ' +
-      '(`--list-tasks` needs none of node-ssh, handlebars or pino: loading them on use would take ~0.2 s off it).',
-    '- **Per host-step, about 2x the floor\'s client CPU** (W(50,100): Marshal ~5.5 s CPU vs the floor\'s ~2.6 s for 5,000 execs). ' +
-      'On 2 cores the hosts\' sshd, shell and `cat` run on the same CPUs, so every client millisecond is wall time. The extra work: ' +
+    '- **W(50,10) misses 1.2x by a near-constant start-up cost, not by per-step cost.** Marshal minus floor is about +0.5 s at S=1, ' +
+      '+1 s at S=10 and +0.7 s at S=100 (N=50), so the ratio falls to ~1.04x at S=100. The constant is process start-up: Marshal loads ' +
+      'all its dependencies eagerly from `src/cli/run.ts` → `src/runner.ts` (yargs ~0.1 s, node-ssh/ssh2 ~0.12 s, yaml ~0.08 s, handlebars ~0.05 s, ' +
+      'pino ~0.03 s, measured by timing `require`), ~0.4 s of CPU on this machine before the first connection; the floor loads only ssh2. ' +
+      'Loading yaml/handlebars/pino on use, and the CLI modules only for the command given, is the proposed next fix. ' +
+      'Fixed here: loading TypeScript cost 1-2 s of CPU per process (`typescript.js` loaded eagerly by `src/engine/typecheck.ts`, and ts-node ' +
+      'warming its transpiler for every playbook file); `marshal check` now loads it on use, and playbooks compile through a content-keyed cache ' +
+      '(`src/engine/ts-cache.ts`), so TypeScript loads only when a playbook file changed (first-run figures above).',
+    '- **W(500,10) failed on every host before this bench** (all 500 handshakes at once on 2 cores: each missed the 10 s connect timeout). ' +
+      'Fixed: `src/runner.ts` gives the connection pool a limit of 32 handshakes in flight (the floor uses the same bound).',
+    '- **Per host-step, about 2x the floor\'s client CPU** (W(50,100), user CPU before these fixes: Marshal ~5.5 s vs the floor\'s ~2.6 s for 5,000 execs). ' +
+      'It is mostly hidden behind the hosts\' own work (sshd, shell, `cat`) on the same 2 cores: W(50,100) is ~1.04x. The extra work: ' +
       'the wrapper\'s process-group marker (`src/connection/wrap.ts`) adds a line on stderr (one more packet to decrypt and scan) and makes the ' +
       'remote shell fork for the command instead of exec-ing it; node-ssh\'s `execCommand` sends EOF (one more packet, with its random padding) and, ' +
       'when the finished channel is destroyed, `Channel.destroy` calls `end()` again, which builds an `ERR_STREAM_ALREADY_FINISHED` error per exec; ' +
