@@ -18,6 +18,9 @@ export function hasRange(name: string): boolean {
 }
 
 /** Expands every `[..]` in `line`; throws RangeError with Ansible's reason when one doesn't parse. */
+/** Upper bound on the hosts one range may expand to. */
+export const MAX_RANGE_HOSTS = 100_000;
+
 export function expandHostRange(line: string): string[] {
   if (!line) return [];
   const open = line.indexOf('[');
@@ -49,6 +52,9 @@ export function expandHostRange(line: string): string[] {
   } else {
     const b = pyInt(beg, 'range start');
     const e = pyInt(end, 'range end') + 1;
+    // a typo such as web[1:100000000] would otherwise build a hundred million names and hang
+    const count = step > 0 ? Math.ceil((e - b) / step) : Math.ceil((b - e) / -step);
+    if (count > MAX_RANGE_HOSTS) throw new RangeError(`host range '${line}' expands to ${count} hosts (more than ${MAX_RANGE_HOSTS}); split the inventory`);
     seq = [];
     if (step > 0) for (let x = b; x < e; x += step) seq.push(x);
     else for (let x = b; x > e; x += step) seq.push(x);
