@@ -17,7 +17,7 @@ import { createHostContext, tail, type StepRecorder } from './context';
 import { makeBatches, makeGroupedBatches } from './batches';
 import { forEachLimit, sleep } from './pool';
 import { selectSteps, type StepFilter } from './select';
-import { countResult, emptyStats, exitCodeFor, type Failure, type HostStats, type RunSummary, type StepResult } from './results';
+import { EXIT, countResult, emptyStats, exitCodeFor, type Failure, type HostStats, type RunSummary, type StepResult } from './results';
 
 export interface EngineOptions extends StepFilter {
   playbook: Playbook<any>;
@@ -175,6 +175,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       })
     : makeBatches(targets, pb.serial);
   let aborted: string | undefined;
+  let usageFailure = false;
 
   const emit = (r: StepResult) => {
     const masked = masker.maskDeep(r);
@@ -204,6 +205,12 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
   });
 
   const stopRequested = () => opts.signal?.aborted === true;
+  // One listener on the second-Ctrl-C signal aborts every running host-step.
+  const running = new Set<AbortController>();
+  const onHard = () => {
+    for (const c of running) c.abort(new StepFailure('interrupted', 'interrupted by a second Ctrl-C'));
+  };
+  opts.hardSignal?.addEventListener('abort', onHard, { once: true });
 
   batchLoop: for (let bi = 0; bi < batches.length; bi++) {
     const batch = batches[bi]!;
@@ -225,6 +232,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       }
       const ev: StepStartEvent = { name: s.name, index: pb.steps.indexOf(s), hosts: active, ...(s.risk ? { risk: s.risk } : {}), ...(s.kind === 'across' ? { across: true } : {}) };
       reporter.stepStart(ev);
+      const resultsBefore = results.length;
       if (s.kind === 'across') {
         const members = batch.filter((n) => !selected || selected.has(n));
         await runAcross(s, ev, members);
@@ -241,7 +249,14 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
         await forEachLimit(active, forks, async (n) => emit(await runHostStep(s, ev, hosts.get(n)!)));
       }
       reporter.stepEnd(ev);
-      const failedNow = results.filter((r) => r.step === s.name && (r.status === 'unreachable' || (r.status === 'failed' && !r.ignored)));
+      const failedNow = results.slice(resultsBefore).filter((r) => r.status === 'unreachable' || (r.status === 'failed' && !r.ignored));
+      // a template that does not render is bad input, like a broken playbook: stop everywhere, exit 1
+      const badTemplate = failedNow.find((r) => 'failure' in r && r.failure.kind === 'template');
+      if (badTemplate && 'failure' in badTemplate) {
+        aborted = `template error on ${badTemplate.host} in "${s.name}": ${badTemplate.failure.message}`;
+        usageFailure = true;
+        break batchLoop;
+      }
       if (pb.anyErrorsFatal && failedNow.length > 0) {
         aborted = `any_errors_fatal: ${failedNow[0]!.host} failed "${s.name}"`;
         break batchLoop;
@@ -259,6 +274,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       break;
     }
   }
+  opts.hardSignal?.removeEventListener('abort', onHard);
   if (aborted) reporter.message(aborted === 'interrupted' ? 'warn' : 'error', `play stopped: ${aborted}`);
 
   const finishedAt = new Date();
@@ -275,7 +291,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     results,
     interrupted,
     ...(aborted ? { aborted } : {}),
-    exitCode: exitCodeFor(stats, interrupted),
+    exitCode: usageFailure && !interrupted ? EXIT.usage : exitCodeFor(stats, interrupted),
   };
   await reporter.playEnd(summary);
   return summary;
@@ -286,8 +302,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     const started = Date.now();
     const rec: StepRecorder = { phase: 'when', commands: [], notes: [], warnings: [], diffs: [] };
     const ctl = new AbortController();
-    const onHard = () => ctl.abort(new StepFailure('interrupted', 'interrupted by a second Ctrl-C'));
-    opts.hardSignal?.addEventListener('abort', onHard, { once: true });
+    running.add(ctl);
     const ctx = makeContext(h, rec, ctl.signal, s.become);
     const base = () => ({
       host: h.name,
@@ -303,7 +318,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = s.timeout;
-    const body = lifecycle(s, ctx, rec, h);
+    const body = lifecycle(s, ctx, rec, h, ctl.signal);
     const guarded =
       timeout && timeout > 0
         ? Promise.race([
@@ -329,7 +344,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       return { ...base(), status: 'failed', failure, ...(s.ignoreErrors ? { ignored: true } : {}) };
     } finally {
       if (timer) clearTimeout(timer);
-      opts.hardSignal?.removeEventListener('abort', onHard);
+      running.delete(ctl);
       body.catch(() => undefined); // the losing side of the timeout race must not become unhandled
     }
   }
@@ -339,6 +354,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     ctx: HostContext,
     rec: StepRecorder,
     h: HostState,
+    signal: AbortSignal,
   ): Promise<{ status: 'ok' | 'changed' } | { status: 'skipped'; reason: string }> {
     if (s.when) {
       rec.phase = 'when';
@@ -361,7 +377,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     if (!s.run) {
       // an assertion: verify only, read-only, so it runs under --check too
       rec.phase = 'verify';
-      await verifyWithSettle(s, ctx, rec);
+      await verifyWithSettle(s, ctx, rec, signal);
       return { status: 'ok' };
     }
     if (checkMode && !s.readOnly) {
@@ -386,18 +402,18 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
         }
       }
       ctx.log.debug(`attempt ${attempt} of ${attempts} did not succeed; retrying in ${s.delay ?? 5}s`);
-      await sleep((s.delay ?? 5) * 1000, opts.hardSignal);
+      await sleep((s.delay ?? 5) * 1000, signal);
     }
     if (s.register) h.registered[s.register] = isUnchanged(value) ? value.value : value;
     if (s.verify && !checkMode) {
       rec.phase = 'verify';
-      await verifyWithSettle(s, ctx, rec);
+      await verifyWithSettle(s, ctx, rec, signal);
     }
     if (isUnchanged(value) || s.readOnly) return { status: 'ok' };
     return { status: 'changed' };
   }
 
-  async function verifyWithSettle(s: HostStep, ctx: HostContext, rec: StepRecorder): Promise<void> {
+  async function verifyWithSettle(s: HostStep, ctx: HostContext, rec: StepRecorder, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + (s.settle ?? 0) * 1000;
     for (;;) {
       try {
@@ -407,8 +423,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       } catch (err) {
         const retryable = err instanceof StepFailure && (err.kind === 'verify' || err.kind === 'command');
         if (!retryable || Date.now() >= deadline) throw err;
-        rec.commands.splice(0, 0); // keep the record; the attempts stay listed
-        await sleep(200, opts.hardSignal);
+        await sleep(200, signal);
       }
     }
   }

@@ -117,11 +117,13 @@ describe('bad playbooks', () => {
 
 describe('a template with a missing variable', () => {
   // Template data differs per host, so this is found when the step renders, before its first
-  // command: the step fails on every host, naming the template's file and line; exit 2.
+  // command: the step fails on every host, naming the template's file and line; like any other
+  // bad input the play stops there and the exit code is 1.
   it('fails the step on each host with template file:line, host and step, before any connection', async () => {
     const report = join(dir, 'template.json');
     const r = await run('missing-template-var.ts', '--report', report);
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/play stopped: template error on \w+ in "domain XML rendered"/);
     const tpl = join(FIX, 'templates/vm.xml.hbs');
     for (const host of ['web1', 'web2', 'db1']) {
       expect(r.stdout).toContain(`failed: [${host}] domain XML rendered · ${tpl}:3: "memory_kib" not defined`);
