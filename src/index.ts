@@ -2,7 +2,7 @@
  * Marshal's public API: what a playbook imports. Explicit exports (ky's rule): nothing here
  * by accident, and everything here is kept stable.
  */
-export const VERSION = '0.1.0';
+export { VERSION } from './version';
 
 // authoring
 export { playbook, isPlaybook } from './dsl/playbook';

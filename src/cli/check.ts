@@ -1,9 +1,7 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
 /** `marshal check`: type-check a playbook and what it imports, then load and validate it. */
 import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { typecheckPlaybook } from '../engine/typecheck';
-import { loadPlaybook } from '../engine/load';
-import { listTasks, listHosts, plan } from '../runner';
 import { withSettings, splitList } from './options';
 
 type Args = Record<string, unknown> & { playbook: string };
@@ -18,6 +16,9 @@ export const checkCommand: CommandModule<object, Args> = {
   describe: 'Type-check a playbook (and what it imports) and validate it; touches no host',
   builder: (y) => withSettings(y.positional('playbook', { type: 'string', demandOption: true }), 'check') as never,
   handler: async (a) => {
+    const { typecheckPlaybook } = (require('../engine/typecheck') as typeof import('../engine/typecheck'));
+    const { loadPlaybook } = (require('../engine/load') as typeof import('../engine/load'));
+    const { listTasks, listHosts, plan } = (require('../runner') as typeof import('../runner'));
     const diags = typecheckPlaybook(a.playbook);
     if (diags.length > 0) {
       for (const d of diags) {

@@ -1,6 +1,6 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
 /** `marshal inventory`, like ansible-inventory: --list, --graph [group], --host H. */
 import type { CommandModule } from 'yargs';
-import { loadInventory, toAnsibleList, toGraph, hostVars } from '../inventory/index';
 import { UsageError } from '../errors';
 import { withSettings, splitList } from './options';
 
@@ -20,6 +20,7 @@ export const inventoryCommand: CommandModule<object, Args> = {
       'inventory',
     ) as never,
   handler: async (a) => {
+    const { loadInventory, toAnsibleList, toGraph, hostVars } = (require('../inventory/index') as typeof import('../inventory/index'));
     const sources = splitList(a.inventory);
     if (!sources) throw new UsageError('no inventory given: pass -i <file or directory>');
     const modes = [a.list, a.graph, a.host !== undefined].filter(Boolean).length;

@@ -1,6 +1,6 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
 /** `marshal lab up|status|down`: the simulated ConnectX-7 lab (logic in src/lab). */
 import type { Argv, CommandModule } from 'yargs';
-import { labUp, labStatus, labDown, formatStatus } from '../lab';
 import { MarshalError } from '../errors';
 
 interface LabArgs {
@@ -13,6 +13,7 @@ interface LabArgs {
 }
 
 async function run(args: LabArgs): Promise<void> {
+  const { labUp, labStatus, labDown, formatStatus } = (require('../lab') as typeof import('../lab'));
   const dir = args.dir;
   switch (args.action) {
     case 'up': {

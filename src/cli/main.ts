@@ -8,7 +8,7 @@ import { settingsCommand } from './settings';
 import { labCommand } from './lab';
 import { demoCommand } from './demo';
 import { MarshalError } from '../errors';
-import { VERSION } from '../index';
+import { VERSION } from '../version';
 
 function report(err: unknown): void {
   if (err instanceof MarshalError) {

@@ -1,12 +1,10 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
 /** `marshal run`: flags in, library call, exit code out. */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { withSettings, splitList } from './options';
 import { askHidden, askLine } from './prompt';
-import { parseExtraVars } from '../config/extra-vars';
-import { listHosts, listTasks, plan, runPlaybookFiles } from '../runner';
 import type { HostKeyPolicy } from '../connection/types';
-import { Masker } from '../report/mask';
 import { UsageError } from '../errors';
 
 type Args = Record<string, unknown> & { playbook: string };
@@ -16,6 +14,10 @@ export const runCommand: CommandModule<object, Args> = {
   describe: 'Run a TypeScript playbook over an inventory',
   builder: (y) => withSettings(y.positional('playbook', { type: 'string', describe: 'playbook module (.ts)', demandOption: true }), 'run') as never,
   handler: async (a) => {
+    // loaded here, not at start-up: `marshal --help` and other commands stay fast
+    const { listHosts, listTasks, plan, runPlaybookFiles } = (require('../runner') as typeof import('../runner'));
+    const { parseExtraVars } = (require('../config/extra-vars') as typeof import('../config/extra-vars'));
+    const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
     const inventory = splitList(a.inventory) ?? [];
     const common = {
       playbookFile: a.playbook,

@@ -41,6 +41,29 @@ export interface SshdInfo {
   /** `ssh-ed25519 AAAA...` */
   hostKey: string;
   dir: string;
+  /** A process that holds the namespace open until stopSshd (pid and start time, to know it is still ours). */
+  anchor?: { pid: number; start: string };
+}
+
+/** A process's start time (clock ticks since boot), which tells a pid from a reused one. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the namespace recorded in `info` is the one its processes still live in. */
+function namespaceIsOurs(info: Pick<SshdInfo, 'pid' | 'mntNs' | 'anchor'>): boolean {
+  if (!info.anchor) return true; // recorded before anchors existed: trust the inode as before
+  const { pid, start } = info.anchor;
+  try {
+    return processStart(pid) === start && readlinkSync(`/proc/${pid}/ns/mnt`) === info.mntNs;
+  } catch {
+    return false;
+  }
 }
 
 const SSHD = '/usr/sbin/sshd';
@@ -150,7 +173,10 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
     mounts.push(`mount --bind ${shq(b.source)} ${shq(b.target)}`);
     if (b.readOnly) mounts.push(`mount -o remount,bind,ro ${shq(b.target)}`);
   }
-  const script = `set -e; ${mounts.join('; ')}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
+  // The anchor keeps the namespace alive until stopSshd, so its inode number cannot be reused
+  // by another suite's namespace while we may still kill "every process in it".
+  const anchorFile = join(opts.dir, 'anchor.pid');
+  const script = `set -e; ${mounts.join('; ')}; sleep infinity </dev/null >/dev/null 2>&1 & echo $! > ${shq(anchorFile)}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
   const logFd = openSync(join(opts.dir, 'sshd.log'), 'a');
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
     detached: true,
@@ -172,7 +198,16 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
     throw new Error(`${(err as Error).message}${log ? `\n${log}` : ''}`);
   }
   const mntNs = readlinkSync(`/proc/${pid}/ns/mnt`);
-  const info: SshdInfo = { address: opts.address, port: opts.port, pid, mntNs, hostKey: publicKey, dir: opts.dir };
+  const anchorPid = Number(safeRead(anchorFile).trim());
+  const info: SshdInfo = {
+    address: opts.address,
+    port: opts.port,
+    pid,
+    mntNs,
+    hostKey: publicKey,
+    dir: opts.dir,
+    ...(anchorPid > 0 ? { anchor: { pid: anchorPid, start: processStart(anchorPid) ?? '' } } : {}),
+  };
   writeFileSync(join(opts.dir, 'sshd.json'), JSON.stringify(info, null, 2) + '\n');
   return info;
 }
@@ -203,9 +238,11 @@ export function pidsInMountNamespace(mntNs: string): number[] {
  * Stops the server and every process that lives in its namespace (sessions, commands
  * they started), so nothing is left behind; the namespace's mounts vanish with them.
  */
-export async function stopSshd(info: Pick<SshdInfo, 'pid' | 'mntNs'>, timeoutMs = 5000): Promise<void> {
+export async function stopSshd(info: Pick<SshdInfo, 'pid' | 'mntNs' | 'anchor'>, timeoutMs = 5000): Promise<void> {
   const own = readlinkSync('/proc/self/ns/mnt');
   if (info.mntNs === own) throw new Error('refusing to stop processes in the real mount namespace');
+  // anchor gone: the namespace ended (stopped already); its inode may now name someone else's
+  if (!namespaceIsOurs(info)) return;
   let pids = pidsInMountNamespace(info.mntNs);
   for (const p of pids) {
     try {

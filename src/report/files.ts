@@ -1,7 +1,7 @@
 /** The pino JSON-lines log (one line per step result) and the atomic JSON report of the whole run. */
 import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pino from 'pino';
+import type pino from 'pino';
 import type { Reporter } from './types';
 import type { RunSummary, StepResult } from '../engine/results';
 
@@ -20,8 +20,11 @@ export class PinoLogReporter implements Reporter {
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
     // sync so the last lines are on disk when the process exits (Ctrl-C included)
-    this.dest = pino.destination({ dest: file, sync: true, mkdir: true });
-    this.logger = pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, this.dest);
+    // pino loads only when a log file is asked for
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pinoFn = require('pino') as typeof pino;
+    this.dest = pinoFn.destination({ dest: file, sync: true, mkdir: true });
+    this.logger = pinoFn({ base: { pid: process.pid }, timestamp: pinoFn.stdTimeFunctions.isoTime }, this.dest);
   }
 
   playStart(e: Parameters<NonNullable<Reporter['playStart']>>[0]): void {

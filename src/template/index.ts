@@ -2,7 +2,7 @@
  * Handlebars in strict mode: a variable the data lacks is an error naming the template's
  * file and line, never an empty string in a libvirt XML.
  */
-import Handlebars from 'handlebars';
+import type HandlebarsNs from 'handlebars';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { StepFailure } from '../errors';
@@ -16,15 +16,24 @@ export class TemplateError extends StepFailure {
   }
 }
 
-const env = Handlebars.create();
-env.registerHelper('lower', (s: unknown) => String(s).toLowerCase());
-env.registerHelper('upper', (s: unknown) => String(s).toUpperCase());
-// hex 0xNN with a fixed width: `{{hex bus 2}}` → 0xe1
-env.registerHelper('hex', (n: unknown, width: unknown) => {
-  const v = typeof n === 'string' ? parseInt(n, 16) : Number(n);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`hex: not a non-negative integer: ${String(n)}`);
-  return `0x${v.toString(16).padStart(typeof width === 'number' ? width : 1, '0')}`;
-});
+let handlebars: typeof HandlebarsNs | undefined;
+
+/** The strict Handlebars environment, created on first render (most runs render nothing). */
+function env(): typeof HandlebarsNs {
+  if (handlebars) return handlebars;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hb = (require('handlebars') as typeof HandlebarsNs).create();
+  hb.registerHelper('lower', (s: unknown) => String(s).toLowerCase());
+  hb.registerHelper('upper', (s: unknown) => String(s).toUpperCase());
+  // hex 0xNN with a fixed width: `{{hex bus 2}}` → 0xe1
+  hb.registerHelper('hex', (n: unknown, width: unknown) => {
+    const v = typeof n === 'string' ? parseInt(n, 16) : Number(n);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`hex: not a non-negative integer: ${String(n)}`);
+    return `0x${v.toString(16).padStart(typeof width === 'number' ? width : 1, '0')}`;
+  });
+  handlebars = hb;
+  return hb;
+}
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
@@ -53,7 +62,7 @@ export function renderString(source: string, data: Record<string, unknown>, file
   let tpl = cache.get(`${file}\0${source}`);
   try {
     if (!tpl) {
-      tpl = env.compile(source, { strict: true });
+      tpl = env().compile(source, { strict: true });
       cache.set(`${file}\0${source}`, tpl);
     }
     return tpl(data);

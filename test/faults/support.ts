@@ -129,15 +129,16 @@ function cmdline(pid: number): string {
 }
 
 /** Every process of a host except its sshd listener: sessions and what they started. */
-export function hostProcesses(h: Pick<TestHost, 'pid' | 'mntNs'>): { pid: number; cmd: string }[] {
+export function hostProcesses(h: Pick<TestHost, 'pid' | 'mntNs' | 'anchor'>): { pid: number; cmd: string }[] {
+  // the listener and the anchor that holds the namespace open are the host, not its sessions
   return pidsInMountNamespace(h.mntNs)
-    .filter((p) => p !== h.pid)
+    .filter((p) => p !== h.pid && p !== h.anchor?.pid)
     .map((pid) => ({ pid, cmd: cmdline(pid) }))
     .filter((p) => p.cmd !== '');
 }
 
 /** True once a process whose command line matches `re` runs on the host. */
-export function hostRuns(h: Pick<TestHost, 'pid' | 'mntNs'>, re: RegExp): boolean {
+export function hostRuns(h: Pick<TestHost, 'pid' | 'mntNs' | 'anchor'>, re: RegExp): boolean {
   return hostProcesses(h).some((p) => re.test(p.cmd));
 }
 
@@ -145,7 +146,7 @@ export function hostRuns(h: Pick<TestHost, 'pid' | 'mntNs'>, re: RegExp): boolea
  * Waits until the host has nothing but its listener left (sshd session processes take a
  * moment to exit after the client hangs up), then returns what is still there.
  */
-export async function leftovers(h: Pick<TestHost, 'pid' | 'mntNs'>, graceMs = 5000): Promise<string[]> {
+export async function leftovers(h: Pick<TestHost, 'pid' | 'mntNs' | 'anchor'>, graceMs = 5000): Promise<string[]> {
   const deadline = Date.now() + graceMs;
   let left = hostProcesses(h);
   while (left.length > 0 && Date.now() < deadline) {
@@ -156,7 +157,7 @@ export async function leftovers(h: Pick<TestHost, 'pid' | 'mntNs'>, graceMs = 50
 }
 
 /** Kills every session process of a host (not its listener): the host's sshd "drops" us. */
-export function killSessions(h: Pick<TestHost, 'pid' | 'mntNs'>): number {
+export function killSessions(h: Pick<TestHost, 'pid' | 'mntNs' | 'anchor'>): number {
   let n = 0;
   for (const p of hostProcesses(h)) {
     try {
