@@ -2,7 +2,7 @@
  * The engine: linear strategy over rolling batches. Each step runs on all its hosts at once
  * (bounded by forks); the next step starts when they are done. A failed host leaves the play.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConnectionError, StepFailure, UsageError, type FailureKind } from '../errors';
 import { isSecret } from '../dsl/command';
 import { isUnchanged } from '../dsl/step';
@@ -160,9 +160,8 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     }
   }
 
-  const templatesDir = pb.templates
-    ? `${dirname(opts.playbookFile ?? pb.definedAt?.replace(/:\d+$/, '') ?? '.')}/${pb.templates}`
-    : findTemplatesDir(dirname(opts.playbookFile ?? pb.definedAt?.replace(/:\d+$/, '') ?? process.cwd()));
+  const playbookDir = dirname(opts.playbookFile ?? pb.definedAt?.replace(/:\d+$/, '') ?? join(process.cwd(), 'x'));
+  const templatesDir = pb.templates ? join(playbookDir, pb.templates) : findTemplatesDir(playbookDir);
 
   const stats: Record<string, HostStats> = Object.fromEntries(targets.map((h) => [h, emptyStats()]));
   const results: StepResult[] = [];
