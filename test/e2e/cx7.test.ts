@@ -135,7 +135,9 @@ describe('attach-vf and migrate-vm refusals', () => {
   });
 
   it('vIOMMU domain: attach refuses with the real text', async () => {
-    const scenarioFile = join(mkdtempSync('/var/tmp/marshal-scn-'), 'viommu.yml');
+    const scenarioDir = mkdtempSync('/var/tmp/marshal-scn-');
+    dirs.push(scenarioDir);
+    const scenarioFile = join(scenarioDir, 'viommu.yml');
     writeFileSync(scenarioFile, 'description: vm1 has a vIOMMU\nsource:\n  domains: [{ name: vm1, viommu: true, running: true }]\n');
     const l = await prepared(scenarioFile);
     const r = await marshal(['run', PB('attach-vf'), '-i', l.inventory]);
