@@ -57,6 +57,27 @@ function envLines(env: Record<string, string> | undefined): string {
  * Builds the text sent to the shell. The marker printf is a line of its own so it runs
  * before the shell parses (and maybe rejects) the user's command.
  */
+/** One external command with plain or single-quoted words: nothing the shell must stay around for. */
+const SIMPLE_COMMAND = /^[A-Za-z0-9_./+-]+(?:[ \t]+(?:[A-Za-z0-9_./:=,@%+-]+|'[^']*'))*$/;
+// Builtins (or words that are builtins in sh) must not be exec'd: their external twins differ.
+const NOT_EXTERNAL = new Set([
+  '.', ':', '[', 'alias', 'bg', 'break', 'builtin', 'cd', 'command', 'continue', 'declare', 'dirs', 'disown', 'echo', 'eval', 'exec',
+  'exit', 'export', 'false', 'fg', 'getopts', 'hash', 'jobs', 'kill', 'let', 'local', 'popd', 'printf', 'pushd', 'pwd', 'read',
+  'readonly', 'return', 'set', 'shift', 'shopt', 'source', 'test', 'times', 'trap', 'true', 'type', 'typeset', 'ulimit', 'umask',
+  'unalias', 'unset', 'wait',
+]);
+
+/**
+ * `exec` for a single external command: after the marker line the shell would otherwise fork
+ * and wait for it (a fork per command on the host); exec'd, it keeps the shell's pid, so the
+ * reported process group still covers it.
+ */
+export function execIfSimple(command: string): string {
+  const first = command.split(/[ \t]/, 1)[0] ?? '';
+  if (!SIMPLE_COMMAND.test(command) || NOT_EXTERNAL.has(first) || first.includes('=')) return command;
+  return `exec ${command}`;
+}
+
 export function wrapCommand(input: WrapInput, markers: Markers): Wrapped {
   let text = '';
   if (input.reportPgid) text += `printf '%s%s@@\\n' ${quote(markers.pgid)} "$$" >&2\n`;
@@ -68,7 +89,7 @@ export function wrapCommand(input: WrapInput, markers: Markers): Wrapped {
     const flags = b.password === undefined ? '-n -H' : `-H -S -p ${quote(markers.prompt)}`;
     text += `sudo ${flags} -u ${quote(b.user)} -- /bin/sh -c ${quote(inner)}`;
   } else {
-    text += envLines(input.env) + input.command;
+    text += envLines(input.env) + (input.reportPgid ? execIfSimple(input.command) : input.command);
   }
   return { text, markers };
 }
