@@ -39,12 +39,30 @@ export function askHidden(question: string): Promise<string> {
   });
 }
 
-export function askLine(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer.trim());
-    });
-  });
+let reader: ReturnType<typeof createInterface> | undefined;
+let lines: AsyncIterator<string> | undefined;
+
+/** Releases stdin so the process can exit when the run is over. */
+export function closePrompts(): void {
+  reader?.close();
+  reader = undefined;
+  lines = undefined;
+}
+
+/**
+ * Asks on stderr and reads one line of stdin. One reader serves every question (a piped
+ * stdin holds all answers at once); at end of input the answer is ''.
+ */
+export async function askLine(question: string): Promise<string> {
+  process.stderr.write(question);
+  if (!lines) {
+    reader = createInterface({ input: process.stdin, terminal: false });
+    lines = reader[Symbol.asyncIterator]();
+  }
+  const next = await lines.next();
+  if (next.done) {
+    process.stderr.write('\n');
+    return '';
+  }
+  return next.value.trim();
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { withSettings, splitList } from './options';
-import { askHidden, askLine } from './prompt';
+import { askHidden, askLine, closePrompts } from './prompt';
 import type { HostKeyPolicy } from '../connection/types';
 import { UsageError } from '../errors';
 
@@ -92,6 +92,7 @@ export const runCommand: CommandModule<object, Args> = {
       });
       process.exitCode = summary.exitCode;
     } finally {
+      closePrompts();
       process.off('SIGINT', onSigint);
     }
   },

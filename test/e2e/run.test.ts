@@ -96,6 +96,15 @@ describe('marshal run against five real sshd hosts', () => {
     expect(existsSync(join(fleet.hosts[0]!.dir, 'home/pwned2'))).toBe(false);
   });
 
+  it('--step asks before each step: no skips it, yes runs it', async () => {
+    const r = await marshal(['run', PLAYBOOK, '-i', inventory, '--limit', 'host4', '--step', '-e', 'greeting=stepwise'], { input: 'y\nn\nn\n' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain('Perform step: state directory exists (N)o/(y)es/(c)ontinue:');
+    expect(r.stdout).toContain('STEP [state directory exists]');
+    expect(r.stdout).not.toContain('STEP [greeting written]');
+    expect(readFileSync(greetingFile(3), 'utf8')).toBe('hello from marshal');
+  });
+
   it('--list-tasks and --list-hosts touch no host', async () => {
     const r = await marshal(['run', PLAYBOOK, '-i', inventory, '--list-tasks', '--list-hosts', '--tags', 'mode']);
     expect(r.code).toBe(0);
