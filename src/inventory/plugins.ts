@@ -6,6 +6,7 @@ import { access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
+import { labDirOutsideTmp } from '../lab/layout';
 
 export interface InventoryPluginContext {
   /** The plugin config file (absolute). */
@@ -44,7 +45,8 @@ registerInventoryPlugin('marshal_lab', async (ctx) => {
     const line = ctx.lineOf('lab_dir') ?? ctx.lineOf('plugin');
     throw new InventoryError('plugin marshal_lab needs `lab_dir: <path>` (relative to this file)', line === undefined ? { file: ctx.file } : { file: ctx.file, line });
   }
-  const target = join(resolve(dirname(ctx.file), labDir), 'inventory.yml');
+  // the same mapping `marshal lab up` applies to a default lab dir under /tmp
+  const target = join(fromEnv ? labDir : labDirOutsideTmp(resolve(dirname(ctx.file), labDir)), 'inventory.yml');
   try {
     await access(target);
   } catch {

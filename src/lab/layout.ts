@@ -1,4 +1,5 @@
 /** Where everything of one lab lives: all of it under the lab directory, nothing elsewhere. */
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
 export interface LabPaths {
@@ -67,7 +68,18 @@ export interface DaemonInfo {
 
 /** Default lab directory: $MARSHAL_LAB_DIR, else ./.marshal/lab. */
 export function defaultLabDir(): string {
-  return process.env.MARSHAL_LAB_DIR ?? resolve('.marshal/lab');
+  return process.env.MARSHAL_LAB_DIR ?? labDirOutsideTmp(resolve('.marshal/lab'));
+}
+
+/**
+ * Every simulated host mounts its own private /tmp, which would hide a lab dir under /tmp
+ * (a checkout in /tmp/x gives ./.marshal/lab = /tmp/x/.marshal/lab). Such a default moves to
+ * /var/tmp/marshal-labs/<hash of the path>; the marshal_lab inventory plugin maps it the same way.
+ */
+export function labDirOutsideTmp(dir: string): string {
+  const abs = resolve(dir);
+  if (abs !== '/tmp' && !abs.startsWith('/tmp/')) return abs;
+  return join('/var/tmp/marshal-labs', createHash('sha256').update(abs).digest('hex').slice(0, 16));
 }
 
 export const DEFAULT_NET = '127.77.0';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Writes `files` (path -> content) into a fresh temp dir and returns it. */
-export function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'marshal-inv-'));
+export function tree(files: Record<string, string>, base = tmpdir()): string {
+  const root = mkdtempSync(join(base, 'marshal-inv-'));
   for (const [p, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, p)), { recursive: true });
     writeFileSync(join(root, p), content);
