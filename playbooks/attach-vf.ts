@@ -7,7 +7,7 @@
 import { playbook, step, across, sh, expectThat, fail } from 'marshal';
 import { domains, domainXml } from './lib/facts';
 import { vfPci } from './lib/cx7';
-import { MAX_MIGRATING_VFS_PER_PF, allDomainXml, noViommu, renderVfXml, vfMac, vfsInUse, xmlPath, type VfVars } from './lib/vf';
+import { MAX_MIGRATING_VFS_PER_PF, allDomainXml, noViommu, renderVfXml, vfIdentity, vfsInUse, xmlPath, type VfVars } from './lib/vf';
 
 export default playbook<VfVars>({
   name: 'Attach the CX-7 VF to the VM',
@@ -30,8 +30,7 @@ export default playbook<VfVars>({
       verify: async (g) => {
         const src = g.one('source');
         const dst = g.one('destination');
-        const vf = await vfPci(src);
-        const mac = vfMac(src, vf);
+        const { vf, mac } = await vfIdentity(src);
         for (const host of [src, dst]) {
           for (const d of await allDomainXml(host)) {
             // the interface this playbook attached on an earlier run is not a clash
@@ -73,8 +72,7 @@ export default playbook<VfVars>({
       check: async (h) => (await h.fact(domainXml, h.vars.vm_name)).passthroughPci.includes(await vfPci(h)),
       run: (h) => h.run(sh`virsh attach-device ${h.vars.vm_name} ${xmlPath(h)} --live --config`),
       verify: async (h) => {
-        const vf = await vfPci(h);
-        const mac = vfMac(h, vf);
+        const { vf, mac } = await vfIdentity(h);
         const x = await h.fact(domainXml, h.vars.vm_name);
         const iface = x.interfaces.find((i) => i.type === 'hostdev' && i.sourcePci === vf);
         expectThat(iface !== undefined, `a hostdev interface for ${vf} in virsh dumpxml ${h.vars.vm_name}`, x.passthroughPci.join(', ') || 'no hostdev');

@@ -8,8 +8,8 @@
  */
 import { playbook, step, across, sh, expectThat, fail, unchanged, StepFailure, type HostContext } from 'marshal';
 import { domains, domainXml, classifyMigrationError, links, ping } from './lib/facts';
-import { preparedAssertions, vfPci } from './lib/cx7';
-import { noViommu, vfMac, type VfVars } from './lib/vf';
+import { preparedAssertions } from './lib/cx7';
+import { noViommu, vfIdentity, type VfVars } from './lib/vf';
 
 interface Vars extends VfVars {
   /** Asking for post-copy is refused: VFIO migration does not support it. */
@@ -76,7 +76,7 @@ export default playbook<Vars>({
       verify: async (g) => {
         const src = g.one('source');
         const guest = g.one('guests');
-        const mac = vfMac(src, await vfPci(src));
+        const { mac } = await vfIdentity(src);
         const iface = (await guest.fact(links)).find((l) => l.mac?.toLowerCase() === mac);
         expectThat(iface !== undefined, `an interface with the VF's MAC ${mac} in the guest (ip -br link)`, 'none');
         const target = guest.vars.ping_target;

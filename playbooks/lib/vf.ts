@@ -37,6 +37,12 @@ export function vfMac(h: H, vf: string): string {
   return `${OUI}:${[d[0]!, d[1]!, d[2]!].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }
 
+/** The source's VF 0 (read from virtfn0) and the MAC it gets. */
+export async function vfIdentity(h: H): Promise<{ vf: string; mac: string }> {
+  const vf = await vfPci(h);
+  return { vf, mac: vfMac(h, vf) };
+}
+
 /** Every domain's XML on a host (running or not). */
 export async function allDomainXml(h: HostContext<object>): Promise<DomainXml[]> {
   const list = await h.fact(domains);
@@ -44,8 +50,7 @@ export async function allDomainXml(h: HostContext<object>): Promise<DomainXml[]>
 }
 
 export async function renderVfXml(h: H): Promise<{ xml: string; mac: string; vf: string }> {
-  const vf = await vfPci(h);
-  const mac = vfMac(h, vf);
+  const { vf, mac } = await vfIdentity(h);
   const xml = h.render('mlx_vf.xml.hbs', { mac, pci: toLibvirtAddress(vf) });
   try {
     const root = parseXml(xml, 'mlx_vf.xml');

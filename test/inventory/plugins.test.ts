@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InventoryError } from '../../src/errors';
 import { loadInventory, registerInventoryPlugin, selectHosts, hostVars } from '../../src/inventory';
 import { tree } from './helpers';
+import { labDirOutsideTmp } from '../../src/lab/layout';
 
 const LAB_INVENTORY = `all:
   children:
@@ -83,8 +84,7 @@ describe('marshal_lab inventory plugin', () => {
 });
 
 describe('lab dirs under /tmp', () => {
-  it('map to /var/tmp/marshal-labs/<hash>, the same way `marshal lab up` maps its default', async () => {
-    const { labDirOutsideTmp } = await import('../../src/lab/layout');
+  it('map to /var/tmp/marshal-labs/<hash>, the same way `marshal lab up` maps its default', () => {
     const mapped = labDirOutsideTmp('/tmp/checkout/.marshal/lab');
     expect(mapped).toMatch(/^\/var\/tmp\/marshal-labs\/[0-9a-f]{16}$/);
     expect(labDirOutsideTmp('/tmp/checkout/.marshal/lab')).toBe(mapped);
