@@ -8,9 +8,10 @@ export function askHidden(question: string): Promise<string> {
       reject(new Error('-K needs a terminal to ask for the password; use --become-password-file instead'));
       return;
     }
-    process.stderr.write(question);
+    // echo off before the prompt shows, so an answer typed at once is never echoed
     input.setRawMode(true);
     input.resume();
+    process.stderr.write(question);
     let value = '';
     const onData = (buf: Buffer) => {
       for (const ch of buf.toString('utf8')) {

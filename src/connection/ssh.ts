@@ -122,6 +122,9 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
     socket.destroy();
     throw classifyConnectError(err, ctx);
   }
+  // Every client, jump hosts and short-lived kill connections included, needs an error listener:
+  // a reset after connect (a jump host going away) would otherwise crash the process.
+  ssh.connection?.on('error', () => undefined);
   return ssh;
 }
 
