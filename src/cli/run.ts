@@ -33,7 +33,8 @@ export const runCommand: CommandModule<object, Args> = {
       if (a.listTasks) process.stdout.write(listTasks(p));
       return;
     }
-    const extra = parseExtraVars(splitList(a.extraVars) ? (Array.isArray(a.extraVars) ? (a.extraVars as string[]) : [String(a.extraVars)]) : []);
+    // -e values keep their commas (k=a,b): not split like --tags
+    const extra = parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String));
     let becomePassword: string | undefined;
     if (a.becomePasswordFile) {
       try {

@@ -2,17 +2,12 @@
  * Loading a playbook module, compiled in transpile-only mode through a content-keyed cache
  * (ts-cache.ts; types are checked by `marshal check`). Every failure becomes a PlaybookError with file and line, no stack dump.
  */
-import { resolve, relative } from 'node:path';
+import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { PlaybookError, MarshalError } from '../errors';
 import { isPlaybook } from '../dsl/playbook';
 import type { Playbook } from '../dsl/types';
 import { registerCompileCache } from './ts-cache';
-
-function rel(file: string): string {
-  const r = relative(process.cwd(), file);
-  return r.startsWith('..') ? file : r;
-}
 
 /** First stack frame in user code (not node internals, not Marshal, not ts-node). */
 function userFrame(err: Error, prefer: string): { file: string; line: number } | undefined {
@@ -63,4 +58,3 @@ export function loadPlaybook(file: string): Playbook<any> {
   return exported;
 }
 
-export { rel as relativePath };

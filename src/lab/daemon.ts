@@ -17,6 +17,7 @@ import { daemonAddress } from './model/build';
 import { lookup } from './sysfs';
 import { runTool } from './tools';
 import { answerFragment, askFragment, HANG_FRAGMENT, writeToolBin } from './toolbin';
+import { safeRead } from './sshd';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -71,14 +72,6 @@ function sessionOf(pid: number, listener: number): number | undefined {
     p = ppid;
   }
   return undefined;
-}
-
-function safeRead(f: string): string {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** Kills the sshd session process serving the caller: the client sees the connection drop. */

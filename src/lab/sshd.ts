@@ -212,7 +212,8 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   return info;
 }
 
-function safeRead(f: string): string {
+/** A file's text, or '' when it cannot be read. */
+export function safeRead(f: string): string {
   try {
     return readFileSync(f, 'utf8');
   } catch {

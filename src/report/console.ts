@@ -149,11 +149,12 @@ export class ConsoleReporter implements Reporter {
       for (const r of risky) this.out.write(`${this.paint(C.magenta, `${r.host}: ${r.risk}: ${r.step}`)}\n`);
     }
     this.out.write(`\n${banner('PLAY RECAP')}\n`);
-    for (const line of recapLines(s.stats)) {
-      const st = s.stats[line.split(' ')[0]!];
-      const code = st && (st.failed > 0 || st.unreachable > 0) ? C.red : st && st.changed > 0 ? C.yellow : C.green;
+    const hosts = Object.values(s.stats);
+    recapLines(s.stats).forEach((line, i) => {
+      const st = hosts[i]!;
+      const code = st.failed > 0 || st.unreachable > 0 ? C.red : st.changed > 0 ? C.yellow : C.green;
       this.out.write(`${this.paint(code, line)}\n`);
-    }
+    });
     const secs = (s.durationMs / 1000).toFixed(2);
     this.out.write(`\n${s.checkMode ? 'check mode: nothing was changed. ' : ''}${s.interrupted ? 'interrupted. ' : ''}finished in ${secs}s, exit code ${s.exitCode}\n`);
   }
