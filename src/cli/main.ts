@@ -22,7 +22,19 @@ function report(err: unknown): void {
   process.exitCode = 1;
 }
 
+/**
+ * A reader that goes away (`marshal run ... | head`) must not kill a run half-way through a
+ * host's change: console output stops, the run, its log and its report go on.
+ */
+function survivePipeClose(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
+}
+
 export async function main(argv = hideBin(process.argv)): Promise<void> {
+  survivePipeClose(process.stdout);
+  survivePipeClose(process.stderr);
   try {
     await yargs(argv)
       .scriptName('marshal')

@@ -1,6 +1,6 @@
 /** -e / --extra-vars: `k=v k2=v2`, a JSON object, or `@file` (YAML or JSON), as in Ansible. */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../inventory/yaml-lib';
 import { UsageError } from '../errors';
 import type { Vars } from '../dsl/types';
 
@@ -42,7 +42,7 @@ export function parseExtraVars(args: readonly string[]): Vars {
       }
       let data: unknown;
       try {
-        data = parseYaml(text);
+        data = yaml().parse(text);
       } catch (err) {
         const e = err as Error & { linePos?: { line: number }[] };
         throw new UsageError(`--extra-vars: ${e.message.split('\n')[0]}`, { file, ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}) });

@@ -81,7 +81,9 @@ export function hostFieldMatches(field: string, name: string): boolean {
     if (pat === '') continue;
     const negated = pat.startsWith('!');
     const p = negated ? pat.slice(1) : pat;
-    if (globToRegExp(p).test(name)) {
+    // Most patterns are literal names: compare them without building a RegExp per entry.
+    const hit = /[*?]/.test(p) ? globToRegExp(p).test(name) : p.toLowerCase() === name.toLowerCase();
+    if (hit) {
       if (negated) return false; // a matching negation wins over any positive match
       matched = true;
     }

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type SSHConfig from 'ssh-config' with { 'resolution-mode': 'import' };
 
 // The package ships a CommonJS build under its `require` condition; its types are ESM-only.
+// Loaded on first use: most runs have no ~/.ssh/config to parse.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const sshConfigModule = require('ssh-config') as { default?: typeof SSHConfig; parse: (text: string) => SSHConfig };
+const sshConfigModule = () => require('ssh-config') as { default?: typeof SSHConfig; parse: (text: string) => SSHConfig };
 import { UsageError } from '../errors';
 
 export interface ResolvedSshConfig {
@@ -54,7 +55,7 @@ function load(file: string): SSHConfig {
       throw new UsageError(`cannot read ssh config ${file}: ${(err as Error).message}`, { file });
     }
     try {
-      c = sshConfigModule.parse(text);
+      c = sshConfigModule().parse(text);
     } catch (err) {
       throw new UsageError(`cannot parse ssh config: ${(err as Error).message}`, { file });
     }

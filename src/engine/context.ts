@@ -1,5 +1,4 @@
 /** The HostContext a step's functions receive: commands, facts, templates, files, notes. */
-import { createTwoFilesPatch } from 'diff';
 import { StepFailure } from '../errors';
 import { sh, type Command } from '../dsl/command';
 import { FactParseError, type Fact } from '../dsl/fact';
@@ -120,7 +119,8 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       if (before === content) return { changed: false };
       if (d.diffMode) {
         d.recorder.diffs.push(
-          createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
+          // diff is loaded only when a --diff run writes a file
+          (require('diff') as typeof import('diff')).createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
         );
       }
       if (d.checkMode) return { changed: true };

@@ -36,12 +36,17 @@ export const IPV6 = new RegExp(
     ')',
   'i',
 );
-const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`, 'iu');
+export const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`, 'iu');
 
 export class AddressError extends Error {}
 
 /** Returns host and optional port; throws AddressError when it is not a host identifier. */
+// An ASCII name or IPv4 address without port or range: valid under HOSTNAME (every label starts
+// and ends with a letter or digit), decided without compiling the big Unicode patterns.
+const PLAIN_HOST = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
 export function parseAddress(address: string, allowRanges = false): { host: string; port?: number } {
+  if (PLAIN_HOST.test(address)) return { host: address };
   let port: number | undefined;
   for (const re of [BRACKETED_HOSTPORT, HOSTPORT]) {
     const m = re.exec(address);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
-import { isMap, isScalar, type YAMLMap } from 'yaml';
+import type { YAMLMap } from 'yaml';
 import { InventoryError } from '../errors';
 import { InventoryBuilder } from './builder';
 import { parseIni } from './ini';
@@ -17,6 +17,7 @@ import type { Inventory } from './types';
 import { loadVarsDir } from './vars-files';
 import { parseYamlFile, type LoadedYaml } from './yaml-load';
 import { parseYamlInventory, pluginName } from './yaml-source';
+import { yaml } from './yaml-lib';
 
 /** Ansible's REJECT_EXTS + INVENTORY_IGNORE_EXTS defaults, plus Marshal's `.example`. */
 export const IGNORED_EXTENSIONS = [
@@ -64,8 +65,8 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
         const plugin = pluginName(loaded.doc);
         if (plugin !== undefined) return runPlugin(plugin, loaded, file);
         const c = loaded.doc.contents;
-        if (isMap(c) && c.items.length > 0) return parseYamlInventory(loaded, file, b);
-        yamlErr = new InventoryError(c === null || isMap(c) || (isScalar(c) && c.value === null) ? 'Parsed empty YAML file' : 'YAML inventory has invalid structure, it should be a dictionary', { file, line: 1 });
+        if (yaml().isMap(c) && c.items.length > 0) return parseYamlInventory(loaded, file, b);
+        yamlErr = new InventoryError(c === null || yaml().isMap(c) || (yaml().isScalar(c) && c.value === null) ? 'Parsed empty YAML file' : 'YAML inventory has invalid structure, it should be a dictionary', { file, line: 1 });
       }
     }
     try {
@@ -79,7 +80,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
 
   const runPlugin = async (name: unknown, loaded: LoadedYaml, file: string): Promise<void> => {
     const root = loaded.doc.contents as YAMLMap;
-    const lineOf = (key: string): number | undefined => loaded.lineOf(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key as never);
+    const lineOf = (key: string): number | undefined => loaded.lineOf(root.items.find((p) => yaml().isScalar(p.key) && p.key.value === key)?.key as never);
     const plugin = typeof name === 'string' ? getInventoryPlugin(name) : undefined;
     if (!plugin) {
       const line = lineOf('plugin');

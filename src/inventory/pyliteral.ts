@@ -7,7 +7,15 @@
 export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
 
 /** Thrown when the text is not a Python literal (Python's SyntaxError or ValueError). */
-export class NotALiteral extends Error {}
+export class NotALiteral extends Error {
+  constructor(message: string) {
+    // Control flow for every non-literal INI value (most of them): a stack trace is pure cost.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
 
 type Token =
   | { t: 'num'; v: number }
@@ -310,8 +318,17 @@ export function literalEval(src: string): PyValue {
   return new Parser(tokenize(src.replace(/^[ \t]+/, ''))).parseAll();
 }
 
+// Shapes that decide the answer without tokenizing (the common inventory values):
+// a bare name other than True/False/None is never a literal, nor is a dotted quad or a path.
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DOTTED = /^[0-9]+(?:\.[0-9]+){2,}$/;
+const PATH = /^[/~][A-Za-z0-9_./~-]*$/;
+const SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+
 /** Ansible's INI `_parse_value`: the literal if the text is one, else the text itself. */
 export function parseIniValue(v: string): unknown {
+  if (SMALL_INT.test(v)) return Number(v);
+  if ((PLAIN_NAME.test(v) && v !== 'True' && v !== 'False' && v !== 'None') || DOTTED.test(v) || PATH.test(v)) return v;
   try {
     return literalEval(v);
   } catch (e) {

@@ -2,7 +2,8 @@
  * Reads YAML the way Ansible's loader (PyYAML, YAML 1.1) does, so `yes`/`on` are booleans but `y`
  * and `1e3` stay strings and dates stay text; syntax errors become InventoryErrors with the line.
  */
-import { Document, LineCounter, parseDocument, type Node, type ScalarTag, type Tags } from 'yaml';
+import type { Document, Node, ScalarTag, Tags } from 'yaml';
+import { yaml } from './yaml-lib';
 import { InventoryError } from '../errors';
 
 // PyYAML's 1.1 resolvers differ from the yaml package's in these three places
@@ -51,8 +52,8 @@ export interface LoadedYaml {
 }
 
 export function parseYamlFile(text: string, file: string): LoadedYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, {
     version: '1.1',
     uniqueKeys: false,
     lineCounter,

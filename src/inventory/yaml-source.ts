@@ -3,7 +3,8 @@
  * optional `hosts`, `vars` and `children`; nulls are allowed everywhere. Walks the YAML AST rather
  * than plain data so every error can name its line.
  */
-import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import type { Document, Node, YAMLMap } from 'yaml';
+import { yaml } from './yaml-lib';
 import { InventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
 import { expandHostPattern, RangeError } from './ranges';
@@ -12,23 +13,23 @@ import type { LoadedYaml } from './yaml-load';
 const SECTIONS = ['vars', 'children', 'hosts'] as const;
 
 function typeName(n: unknown): string {
-  if (isSeq(n)) return 'list';
-  if (isMap(n)) return 'mapping';
-  if (isScalar(n)) return n.value === null ? 'null' : typeof n.value === 'string' ? 'string' : typeof n.value;
+  if (yaml().isSeq(n)) return 'list';
+  if (yaml().isMap(n)) return 'mapping';
+  if (yaml().isScalar(n)) return n.value === null ? 'null' : typeof n.value === 'string' ? 'string' : typeof n.value;
   return 'value';
 }
 
 /** Null (`~`, empty) or missing. */
 function isNull(n: unknown): boolean {
-  return n === null || n === undefined || (isScalar(n) && n.value === null);
+  return n === null || n === undefined || (yaml().isScalar(n) && n.value === null);
 }
 
 /** Is the document a YAML mapping with a truthy `plugin` key (an inventory plugin config)? */
 export function pluginName(doc: Document.Parsed): unknown {
   const c = doc.contents;
-  if (!isMap(c)) return undefined;
-  const pair = c.items.find((p) => isScalar(p.key) && p.key.value === 'plugin');
-  const v: unknown = isScalar(pair?.value) ? pair.value.value : pair?.value;
+  if (!yaml().isMap(c)) return undefined;
+  const pair = c.items.find((p) => yaml().isScalar(p.key) && p.key.value === 'plugin');
+  const v: unknown = yaml().isScalar(pair?.value) ? pair.value.value : pair?.value;
   // Ansible's `data.get('plugin')`: any truthy value
   return v === undefined || v === null || v === '' || v === false || v === 0 ? undefined : v;
 }
@@ -49,37 +50,37 @@ export function parseYamlInventory(loaded: LoadedYaml, file: string, inv: Invent
       throw e;
     }
   };
-  const js = (n: unknown): unknown => (isScalar(n) || isMap(n) || isSeq(n) ? (n as Node).toJS(doc, { maxAliasCount: -1 }) : n);
+  const js = (n: unknown): unknown => (yaml().isScalar(n) || yaml().isMap(n) || yaml().isSeq(n) ? (n as Node).toJS(doc, { maxAliasCount: -1 }) : n);
 
-  if (isNull(root) || (isMap(root) && root.items.length === 0)) fail('Parsed empty YAML file');
-  if (!isMap(root)) fail(`YAML inventory has invalid structure, it should be a dictionary, got: ${typeName(root)}`, root);
+  if (isNull(root) || (yaml().isMap(root) && root.items.length === 0)) fail('Parsed empty YAML file');
+  if (!yaml().isMap(root)) fail(`YAML inventory has invalid structure, it should be a dictionary, got: ${typeName(root)}`, root);
 
   const parseGroup = (keyNode: unknown, data: unknown): string => {
     const name = js(keyNode);
-    if (!isMap(data) && !isNull(data)) {
+    if (!yaml().isMap(data) && !isNull(data)) {
       inv.warnings.push(`${file}: Skipping '${String(name)}' as this is not a valid group definition`);
       return String(name);
     }
     const group = at(keyNode as Node, () => inv.addGroup(name, { file, line: lineOf(keyNode as Node) }));
-    if (!isMap(data)) return group;
+    if (!yaml().isMap(data)) return group;
     const sections = new Map<string, unknown>();
     for (const pair of data.items) {
       const key = String(js(pair.key));
       let value: unknown = pair.value;
       if ((SECTIONS as readonly string[]).includes(key)) {
         // a bare string is shorthand for a one-entry mapping with a null value
-        if (isScalar(value) && typeof value.value === 'string') value = { single: value };
-        else if (!isMap(value) && !isNull(value)) {
+        if (yaml().isScalar(value) && typeof value.value === 'string') value = { single: value };
+        else if (!yaml().isMap(value) && !isNull(value)) {
           fail(`Invalid "${key}" entry for "${group}" group, requires a dictionary, found a ${typeName(value)} instead`, (value as Node) ?? (pair.key as Node));
         }
       }
       sections.set(key, value);
       if (isNull(value)) continue;
-      if (!isMap(value) && !(typeof value === 'object' && value !== null && 'single' in value)) {
+      if (!yaml().isMap(value) && !(typeof value === 'object' && value !== null && 'single' in value)) {
         inv.warnings.push(`${file}:${lineOf(pair.key as Node) ?? '?'}: Skipping key (${key}) in group (${group}) as it is not a mapping`);
         continue;
       }
-      const entries: Array<[unknown, unknown]> = isMap(value)
+      const entries: Array<[unknown, unknown]> = yaml().isMap(value)
         ? (value as YAMLMap).items.map((p) => [p.key, p.value])
         : [[(value as { single: Node }).single, null]];
       if (key === 'vars') {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet, type TestFleet } from '../support/sshd';
-import { marshal } from '../support/cli';
+import { spawn } from 'node:child_process';
+import { CLI, marshal, ROOT } from '../support/cli';
 
 const PLAYBOOK = join(__dirname, 'fixtures/three-steps.ts');
 
@@ -103,6 +104,24 @@ describe('marshal run against five real sshd hosts', () => {
     expect(r.stdout).toContain('STEP [state directory exists]');
     expect(r.stdout).not.toContain('STEP [greeting written]');
     expect(readFileSync(greetingFile(3), 'utf8')).toBe('hello from marshal');
+  });
+
+  it('a reader that goes away (`| head`) does not stop the run half-way: the steps finish, the report says so', async () => {
+    const report = join(fleet.dir, 'epipe-report.json');
+    const child = spawn(process.execPath, [CLI, 'run', PLAYBOOK, '-i', inventory, '-e', 'greeting=after-the-pipe-closed', '--report', report], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Take the first chunk, then close our end as `head -1` would.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code, stderr).toBe(0);
+    for (let i = 0; i < 5; i++) expect(readFileSync(greetingFile(i), 'utf8')).toBe('after-the-pipe-closed');
+    expect(JSON.parse(readFileSync(report, 'utf8')).exitCode).toBe(0);
   });
 
   it('--list-tasks and --list-hosts touch no host', async () => {

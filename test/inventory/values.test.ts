@@ -1,6 +1,8 @@
 /** INI value parsing against what Python's ast.literal_eval (and so Ansible) makes of each text. */
 import { describe, expect, it } from 'vitest';
-import { loadInventory, parseIniValue } from '../../src/inventory';
+import fc from 'fast-check';
+import { literalEval, loadInventory, parseIniValue } from '../../src/inventory';
+import { NotALiteral } from '../../src/inventory/pyliteral';
 import { shlexSplit } from '../../src/inventory/shlex';
 import { tree } from './helpers';
 
@@ -20,6 +22,28 @@ describe('parseIniValue follows ast.literal_eval', () => {
   for (const [text, expected] of cases) {
     it(JSON.stringify(text), () => expect(parseIniValue(text)).toEqual(expected));
   }
+
+  // parseIniValue answers common shapes (names, ints, dotted quads, paths) without the tokenizer.
+  const slow = (v: string): unknown => {
+    try {
+      return literalEval(v);
+    } catch (e) {
+      if (e instanceof NotALiteral) return v;
+      throw e;
+    }
+  };
+  it('its shortcuts agree with the full parse', () => {
+    for (const v of ['0', '7', '123456789012345', '1234567890123456', 'web_1', '_x', 'True', 'None', 'inf', 'if', '127.0.0.1', '1.2.3', '1.2', '/usr/bin/python3', '~', '~1', '~/x', '/']) {
+      expect(parseIniValue(v), v).toEqual(slow(v));
+    }
+    const text = fc.stringMatching(/^[A-Za-z0-9_./~+-]{0,12}$/);
+    fc.assert(
+      fc.property(text, (v) => {
+        expect(parseIniValue(v)).toEqual(slow(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe('host lines are split like shlex.split(comments=True)', () => {
