@@ -46,6 +46,30 @@ export function loadAvg(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
+function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the machine is quiet: CPU busy below `threshold` (a fraction of all cores) over a
+ * 300 ms window, or `maxMs` passed. A run that starts while the previous one's processes are
+ * still exiting (Ansible's ssh masters, sshd sessions closing) would be charged for them.
+ * Returns the busy fraction of the last window.
+ */
+export async function waitQuiet(threshold = 0.15, maxMs = 20_000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 300));
+    const b = cpuTimes();
+    const busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+    if (busy < threshold || Date.now() > deadline) return busy;
+  }
+}
+
 function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }

@@ -8,6 +8,8 @@ export interface Sample {
   exitCode: number | null;
   /** 1-minute load average when the run started (other work on the machine skews figures). */
   load: number;
+  /** CPU busy (fraction of all cores) in the 300 ms before the run started, after waiting for quiet. */
+  busy?: number;
 }
 
 export interface Series {
@@ -133,7 +135,12 @@ export function renderMarkdown(r: Results): string {
   const c = r.contenders[0];
   if (c) {
     out.push(`## W(${c.n},${c.s}): ${c.s} shell steps on ${c.n} hosts`, '');
-    out.push(`Median of ${r.runs} run${r.runs > 1 ? 's' : ''}, whole process from start to exit.`, '');
+    const counts = [...new Set(r.contenders.map((e) => e.samples.length))].sort((a, b) => b - a);
+    out.push(
+      `Median of ${counts.join(' or ')} run${counts[0]! > 1 ? 's' : ''} (see the runs column), whole process from start to exit; ` +
+        'each run starts once the machine is quiet (CPU busy under 15% for 300 ms).',
+      '',
+    );
     const floor = find(r.contenders, 'floor');
     out.push(row(['contender', 'wall (median)', 'runs', 'peak RSS (tree)', 'vs floor', 'failures']), row(['---', '---:', '---', '---:', '---:', '---:']));
     const names: Record<string, string> = { floor: 'floor: plain ssh2 program (`bench/floor.ts`)', marshal: '`marshal run` (TypeScript playbook)', ansible: '`ansible-playbook` (YAML, tuned)' };

@@ -5,7 +5,7 @@
  * the session shell's pid, which is its process group, and a timeout kills that group.
  */
 import { Socket } from 'node:net';
-import { PassThrough, Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -164,6 +164,15 @@ function isChannelOpenFailure(err: unknown): boolean {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Writes stdin (if any), then closes it with SSH_MSG_CHANNEL_EOF. The stream itself is left
+ * for ssh2 to end when the channel closes: one packet, none of the Writable's finish machinery.
+ */
+function sendStdin(ch: ClientChannel, data: string | Buffer | undefined): void {
+  if (data === undefined || data.length === 0) ch.eof();
+  else ch.write(data, () => ch.eof());
+}
+
 export class SshConnection implements Connection {
   readonly spec: ConnectionSpec;
   private ssh: NodeSSH | undefined;
@@ -238,7 +247,7 @@ export class SshConnection implements Connection {
     };
     client.on('end', onGone);
     client.on('close', onGone);
-    // Every exec adds a short-lived error listener in node-ssh; many in flight is normal.
+    // Each kill script (node-ssh execCommand) adds a short-lived error listener; many at once is normal.
     client.setMaxListeners(0);
     this.ssh = ssh;
     this.hops = hops;
@@ -274,7 +283,6 @@ export class SshConnection implements Connection {
     const passwordMode = become?.password !== undefined;
     const filter = new StderrFilter(this.markers, passwordMode);
     const stdout: Buffer[] = [];
-    const stdinStream = passwordMode ? new PassThrough() : undefined;
 
     return new Promise<ExecResult>((resolve, reject) => {
       let settled = false;
@@ -307,18 +315,17 @@ export class SshConnection implements Connection {
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-      const onStderr = (chunk: Buffer): void => {
+      const onStderr = (ch: ClientChannel, chunk: Buffer): void => {
         for (const ev of filter.push(chunk)) {
           if (ev.type === 'prompt') {
             // Answer the first prompt only: a second one means sudo rejected the password.
-            if (ev.count === 1) stdinStream?.write(`${become!.password}\n`);
+            if (ev.count === 1) ch.write(`${become!.password}\n`);
             else {
               wrongPassword = true;
-              stdinStream?.end();
+              ch.eof();
             }
-          } else if (ev.type === 'become-ok' && stdinStream) {
-            if (opts.stdin !== undefined) stdinStream.end(opts.stdin);
-            else stdinStream.end();
+          } else if (ev.type === 'become-ok' && passwordMode) {
+            sendStdin(ch, opts.stdin);
           }
         }
       };
@@ -343,25 +350,29 @@ export class SshConnection implements Connection {
           let opened = false;
           try {
             if (settled || stopping) return;
-            const ssh = this.ssh;
-            if (!ssh || this.state !== 'ready') return fail('connection-lost', this.lostFailure(command).message);
-            let stdin: string | Readable | undefined;
-            if (stdinStream) stdin = stdinStream;
-            else if (Buffer.isBuffer(opts.stdin)) stdin = Readable.from([opts.stdin]);
-            else stdin = opts.stdin;
-            const res = await ssh.execCommand(text, {
-              ...(stdin !== undefined ? { stdin } : {}),
-              noTrim: true,
-              onChannel: (ch) => {
+            const client = this.ssh?.connection;
+            if (!client || this.state !== 'ready') return fail('connection-lost', this.lostFailure(command).message);
+            const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
+              client.exec(text, (err, ch) => {
+                if (err) return rej(err);
                 opened = true;
                 channel = ch;
                 channelClosed = new Promise<void>((r) => ch.once('close', () => r()));
+                let code: number | null = null;
+                let signal: string | null = null;
+                ch.on('exit', (c: number | null, s?: string) => {
+                  code = c ?? null;
+                  signal = s ?? null;
+                });
+                ch.on('close', () => res({ code, signal }));
+                ch.on('data', (c: Buffer) => stdout.push(c));
+                ch.stderr.on('data', (c: Buffer) => onStderr(ch, c));
+                // With sudo asking, stdin waits until sudo has let us in (see onStderr).
+                if (!passwordMode) sendStdin(ch, opts.stdin);
                 if (stopping) void this.killRemote(ch, () => filter.pgid, channelClosed);
-              },
-              onStdout: (c) => stdout.push(c),
-              onStderr,
+              });
             });
-            return onClosed(res.code, res.signal);
+            return onClosed(code, signal);
           } catch (err) {
             if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
               // The server allows fewer sessions than we assumed (MaxSessions): queue instead.

@@ -152,10 +152,14 @@ export class StderrFilter {
   /** stderr as the user's command wrote it: markers and sudo prompts removed, utf-8 decoded. */
   cleaned(): string {
     let t = this.text;
-    t = t.replace(new RegExp(`${escapeRe(this.markers.pgid)}\\d+@@\\n`, 'g'), '');
-    t = t.split(`${this.markers.becomeOk}\n`).join('');
+    // The usual case, once per command: the pid line alone, or first, removed without a RegExp.
+    const pidLine = this.pgid === undefined ? undefined : `${this.markers.pgid}${this.pgid}@@\n`;
+    if (pidLine !== undefined && t.startsWith(pidLine)) t = t.slice(pidLine.length);
+    if (t === '') return '';
+    if (t.includes(this.markers.pgid)) t = t.replace(new RegExp(`${escapeRe(this.markers.pgid)}\\d+@@\\n`, 'g'), '');
+    if (t.includes(this.markers.becomeOk)) t = t.split(`${this.markers.becomeOk}\n`).join('');
     // sudo -S prints a newline after reading the password; drop it with the prompt.
-    t = t.replace(new RegExp(`${escapeRe(this.markers.prompt)}\\n?`, 'g'), '');
+    if (t.includes(this.markers.prompt)) t = t.replace(new RegExp(`${escapeRe(this.markers.prompt)}\\n?`, 'g'), '');
     return Buffer.from(t, 'latin1').toString('utf8');
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type TestFleet } from '../support/sshd';
 import { SshConnection } from '../../src/connection/ssh';
@@ -29,6 +30,14 @@ describe('SshConnection exec', () => {
     const r = await conn.exec('cat', { stdin: big });
     expect(r.stdout).toBe(big);
     expect(r.stderr).toBe('');
+  });
+
+  it('stdin larger than the SSH window arrives whole before EOF', async () => {
+    // 6 MB: three times ssh2's 2 MB window, so EOF must wait for the flow-controlled writes.
+    const data = Buffer.alloc(6 * 1024 * 1024, 'x');
+    data.write('end-marker', data.length - 10);
+    const r = await conn.exec('sha256sum', { stdin: data });
+    expect(r.stdout).toBe(`${createHash('sha256').update(data).digest('hex')}  -\n`);
   });
 
   it('delivers nasty values to the remote as literal text', async () => {
