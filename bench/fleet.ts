@@ -20,8 +20,8 @@ export interface Fleet {
 }
 
 /** 127.100.0.1 … 127.100.0.250, 127.100.1.1 …: clear of the tests (127.50-99) and the lab (127.77). */
-export function benchAddress(i: number): string {
-  return `127.100.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+export function benchAddress(i: number, net = 100): string {
+  return `127.${net}.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 }
 
 export function hostName(i: number): string {
@@ -69,7 +69,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /** Starts `count` servers, `batch` at a time (each start is a key check, an unshare and a port wait). */
-export async function startFleet(dir: string, count: number, batch = 16): Promise<Fleet> {
+export async function startFleet(dir: string, count: number, batch = 16, net = 100): Promise<Fleet> {
   mkdirSync(dir, { recursive: true });
   const { keyFile, publicKey } = clientKey(dir);
   const hosts: BenchHost[] = [];
@@ -77,7 +77,7 @@ export async function startFleet(dir: string, count: number, batch = 16): Promis
     const ids = Array.from({ length: Math.min(batch, count - start) }, (_, k) => start + k);
     const started = await Promise.all(
       ids.map(async (i) => {
-        const info = await startSshd({ dir: join(dir, 'hosts', hostName(i)), address: benchAddress(i), port: 22, authorizedKeys: [publicKey] });
+        const info = await startSshd({ dir: join(dir, 'hosts', hostName(i)), address: benchAddress(i, net), port: 22, authorizedKeys: [publicKey] });
         return { ...info, name: hostName(i) };
       }),
     );

@@ -97,14 +97,62 @@ export type HostKeyVerdict =
   | { status: 'changed'; entry: KnownHostEntry }
   | { status: 'revoked'; entry: KnownHostEntry };
 
-/** Checks a presented key against parsed entries for the given names (first one is primary). */
-export function checkHostKey(entries: KnownHostEntry[], names: string[], keyBlob: Buffer): HostKeyVerdict {
+/**
+ * known_hosts entries indexed for lookup: literal names in a map, and only the entries that
+ * need matching (hashed, wildcard, negated) scanned per host. A fleet's known_hosts has a line
+ * per host; scanning all of them for each of N hosts is O(N²) inside every handshake.
+ */
+export interface KnownHostsIndex {
+  entries: KnownHostEntry[];
+  byName: Map<string, number[]>;
+  patterned: number[];
+  revoked: Map<string, KnownHostEntry>;
+}
+
+export function indexKnownHosts(entries: KnownHostEntry[]): KnownHostsIndex {
+  const byName = new Map<string, number[]>();
+  const patterned: number[] = [];
+  const revoked = new Map<string, KnownHostEntry>();
+  entries.forEach((e, i) => {
+    if (e.marker === 'revoked') {
+      if (!revoked.has(e.key)) revoked.set(e.key, e);
+      return;
+    }
+    if (e.marker === 'cert-authority') return;
+    if (e.hosts.startsWith('|') || /[*?!]/.test(e.hosts)) {
+      patterned.push(i);
+      return;
+    }
+    for (const name of new Set(e.hosts.toLowerCase().split(','))) {
+      if (name === '') continue;
+      const list = byName.get(name);
+      if (list) list.push(i);
+      else byName.set(name, [i]);
+    }
+  });
+  return { entries, byName, patterned, revoked };
+}
+
+/**
+ * Checks a presented key against known_hosts entries (or the indexes of several files, in
+ * order) for the given names (first one is primary).
+ */
+export function checkHostKey(source: KnownHostEntry[] | KnownHostsIndex[], names: string[], keyBlob: Buffer): HostKeyVerdict {
+  const indexes = source.length > 0 && 'byName' in source[0]! ? (source as KnownHostsIndex[]) : [indexKnownHosts(source as KnownHostEntry[])];
   const b64 = keyBlob.toString('base64');
   const type = keyTypeOf(keyBlob);
-  const forHost = entries.filter((e) => e.marker !== 'cert-authority' && names.some((n) => hostFieldMatches(e.hosts, n)));
-  const revoked = entries.find((e) => e.marker === 'revoked' && e.key === b64);
-  if (revoked) return { status: 'revoked', entry: revoked };
-  const plain = forHost.filter((e) => !e.marker);
+  for (const index of indexes) {
+    const revoked = index.revoked.get(b64);
+    if (revoked) return { status: 'revoked', entry: revoked };
+  }
+  const plain: KnownHostEntry[] = [];
+  for (const index of indexes) {
+    // Candidates in file order, as a scan of every line would find them.
+    const hits = new Set<number>();
+    for (const n of names) for (const i of index.byName.get(n.toLowerCase()) ?? []) hits.add(i);
+    for (const i of index.patterned) if (names.some((n) => hostFieldMatches(index.entries[i]!.hosts, n))) hits.add(i);
+    for (const i of [...hits].sort((a, b) => a - b)) plain.push(index.entries[i]!);
+  }
   const same = plain.find((e) => e.key === b64);
   if (same) return { status: 'known', entry: same };
   // Same key type with another key is a changed key; OpenSSH also refuses when only other
@@ -114,21 +162,21 @@ export function checkHostKey(entries: KnownHostEntry[], names: string[], keyBlob
   return { status: 'unknown' };
 }
 
-const cache = new Map<string, { mtimeMs: number; size: number; entries: KnownHostEntry[] }>();
+const cache = new Map<string, { mtimeMs: number; size: number; index: KnownHostsIndex }>();
 
-/** Reads and parses a known_hosts file, reusing the parse while the file is unchanged. */
-export function loadKnownHosts(file: string): KnownHostEntry[] {
+/** Reads, parses and indexes a known_hosts file, reusing the work while the file is unchanged. */
+export function loadKnownHosts(file: string): KnownHostsIndex {
   let st;
   try {
     st = statSync(file);
   } catch {
-    return [];
+    return indexKnownHosts([]);
   }
   const hit = cache.get(file);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.entries;
-  const entries = parseKnownHosts(readFileSync(file, 'utf8'), file);
-  cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, entries });
-  return entries;
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.index;
+  const index = indexKnownHosts(parseKnownHosts(readFileSync(file, 'utf8'), file));
+  cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, index });
+  return index;
 }
 
 export interface VerifyRequest {
@@ -169,8 +217,11 @@ function verdictOutcome(req: VerifyRequest, v: HostKeyVerdict): VerifyOutcome | 
 
 function lookup(req: VerifyRequest): HostKeyVerdict {
   const names = [knownHostName(req.host, req.port)];
-  const entries = req.files.flatMap((f) => loadKnownHosts(f));
-  return checkHostKey(entries, names, req.keyBlob);
+  return checkHostKey(
+    req.files.map((f) => loadKnownHosts(f)),
+    names,
+    req.keyBlob,
+  );
 }
 
 /** Verifies a server's host key under the given policy; may append under accept-new. */

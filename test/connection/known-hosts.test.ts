@@ -7,7 +7,10 @@ import {
   checkHostKey,
   fingerprint,
   hostFieldMatches,
+  indexKnownHosts,
+  keyTypeOf,
   knownHostName,
+  type KnownHostEntry,
   parseKnownHosts,
   verifyHostKey,
 } from '../../src/connection/known-hosts';
@@ -59,6 +62,31 @@ describe('known_hosts parsing and matching', () => {
     expect(checkHostKey(entries, ['[127.9.9.9]:2222'], keys[0]!.blob).status).toBe('known');
     expect(checkHostKey(entries, ['[127.9.9.9]:2223'], keys[0]!.blob).status).toBe('unknown');
     expect(checkHostKey(entries, ['[127.9.9.9]:2222'], keys[1]!.blob).status).toBe('changed');
+  });
+
+  it('the index finds what a scan of every line finds (a fleet-sized file, several files)', () => {
+    // The straightforward scan the index replaces, kept here as the reference.
+    const scan = (entries: KnownHostEntry[], name: string, blob: Buffer) => {
+      const b64 = blob.toString('base64');
+      const revoked = entries.find((e) => e.marker === 'revoked' && e.key === b64);
+      if (revoked) return { status: 'revoked', line: revoked.line, file: revoked.file };
+      const plain = entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, name));
+      const hit = plain.find((e) => e.key === b64) ?? plain.find((e) => e.keyType === keyTypeOf(blob)) ?? plain[0];
+      if (!hit) return { status: 'unknown' };
+      return { status: hit.key === b64 ? 'known' : 'changed', line: hit.line, file: hit.file };
+    };
+    const k = (i: number) => keys[i % 2]!.line;
+    const lines = Array.from({ length: 300 }, (_, i) => `10.1.${i >> 8}.${i & 255},H${i}.Example.com ${k(i)}`);
+    lines.push(`*.wild.test,!bad.wild.test ${k(1)}`, `10.1.0.7 ${k(1)}`, `@revoked 10.9.9.9 ${k(0)}`, `@cert-authority *.example.com ${k(1)}`, `10.1.0.?? ${k(0)}`);
+    const a = parseKnownHosts(lines.join('\n'), 'a');
+    const b = parseKnownHosts(`h5.example.com ${k(0)}\nother ${k(1)}\n`, 'b');
+    const verdict = (v: ReturnType<typeof checkHostKey>) => (v.status === 'unknown' ? { status: 'unknown' } : { status: v.status, line: v.entry.line, file: v.entry.file });
+    const names = ['10.1.0.7', '10.1.0.77', 'h5.example.com', 'H299.EXAMPLE.COM', 'x.wild.test', 'bad.wild.test', 'other', 'nowhere', '10.9.9.9'];
+    for (const name of names) {
+      for (const key of keys) {
+        expect(verdict(checkHostKey([indexKnownHosts(a), indexKnownHosts(b)], [name], key.blob)), name).toEqual(scan([...a, ...b], name, key.blob));
+      }
+    }
   });
 
   it('refuses @revoked keys and ignores @cert-authority lines', () => {
