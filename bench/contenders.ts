@@ -50,7 +50,7 @@ export function ansiblePlaybook(dir: string, steps: number): string {
 }
 
 export function marshal(repo: string, playbookFile: string, inventory: string, forks: number, extra: string[] = []): Invocation {
-  return { argv: [process.execPath, join(repo, 'dist/cli/main.js'), 'run', playbookFile, '-i', inventory, '--forks', String(forks), ...extra], cwd: repo };
+  return { argv: [process.execPath, join(repo, 'dist/cli/marshal.js'), 'run', playbookFile, '-i', inventory, '--forks', String(forks), ...extra], cwd: repo };
 }
 
 /**

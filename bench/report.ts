@@ -214,7 +214,7 @@ export function renderMarkdown(r: Results): string {
       'One client ed25519 key; host keys in a known_hosts file.',
     '- **Workload W(N, S)**: S steps, each `cat /proc/loadavg` on all N hosts; step k+1 starts when step k is done on every host. ' +
       'One INI inventory (`bench/.work/inventory-N.ini`) serves all three contenders.',
-    '- **Marshal**: `node dist/cli/main.js run <generated S-step playbook.ts> -i <inventory> --forks N`, host keys verified strictly ' +
+    '- **Marshal**: `node dist/cli/marshal.js run <generated S-step playbook.ts> -i <inventory> --forks N`, host keys verified strictly ' +
       '(`marshal_known_hosts`, `marshal_host_key_checking=strict`).',
     '- **Ansible**: `ansible-playbook -f N` on the equivalent YAML (`ansible.builtin.shell`), `pipelining = True`, `gather_facts: false`, ' +
       '`host_key_checking = False`, `interpreter_python = /usr/bin/python3` (no discovery round trip), ssh `ControlPersist=60s` ' +

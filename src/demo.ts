@@ -2,9 +2,10 @@
 import { join, resolve } from 'node:path';
 import { labDown, labStatus, labUp } from './lab/index';
 import { runPlaybookFiles } from './runner';
+import { packageRoot } from './paths';
 
-/** Marshal's own checkout (dist/demo.js or src/demo.ts → its parent). */
-const ROOT = resolve(__dirname, '..');
+/** Marshal's own checkout. */
+const ROOT = packageRoot();
 
 export async function runDemo(o: { dir?: string; reportDir?: string; out?: NodeJS.WritableStream } = {}): Promise<number> {
   const out = o.out ?? process.stdout;

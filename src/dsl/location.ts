@@ -1,7 +1,8 @@
 /** Finds the user's call site (file:line) so errors point at the playbook, not at Marshal. */
 import { sep } from 'node:path';
 
-const INTERNAL = [`${sep}src${sep}dsl${sep}`, `${sep}dist${sep}dsl${sep}`, `${sep}node_modules${sep}`, 'node:internal'];
+// This file itself too: in the bundled CLI (dist/cli/marshal.js) every DSL frame is in it.
+const INTERNAL = [`${sep}src${sep}dsl${sep}`, `${sep}dist${sep}dsl${sep}`, `${sep}node_modules${sep}`, 'node:internal', __filename];
 
 export function callerLocation(): string | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];

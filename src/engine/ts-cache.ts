@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { packageRoot } from '../paths';
 
 type Compile = (code: string, fileName: string) => string;
 
@@ -22,7 +23,7 @@ const COMPILER_OPTIONS = {
 
 /** MARSHAL_CACHE_DIR, else node_modules/.cache/marshal next to this package (the usual place for tool caches). */
 export function compileCacheDir(): string {
-  return process.env.MARSHAL_CACHE_DIR || join(__dirname, '..', '..', 'node_modules', '.cache', 'marshal', 'ts');
+  return process.env.MARSHAL_CACHE_DIR || join(packageRoot(), 'node_modules', '.cache', 'marshal', 'ts');
 }
 
 let compiler: Compile | undefined;

@@ -18,6 +18,7 @@ import { lookup } from './sysfs';
 import { runTool } from './tools';
 import { answerFragment, askFragment, HANG_FRAGMENT, writeToolBin } from './toolbin';
 import { safeRead } from './sshd';
+import { packageRoot } from '../paths';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -254,8 +255,8 @@ function handleUnix(sock: Socket): void {
 // ---- FUSE mount ----
 
 function fuseScript(): string {
-  const here = join(__dirname, 'sysfs_fuse.py');
-  return existsSync(here) ? here : join(__dirname, '../../src/lab/sysfs_fuse.py');
+  // The daemon runs as its own process (never bundled); the script ships in src/lab.
+  return join(packageRoot(), 'src', 'lab', 'sysfs_fuse.py');
 }
 
 export function isMounted(mountpoint: string): boolean {

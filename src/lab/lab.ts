@@ -14,6 +14,7 @@ import { buildWorld } from './model/build';
 import type { WorldState, HostState } from './model/types';
 import { SYSFS_BINDS } from './sysfs';
 import { inventoryYaml } from './inventory';
+import { fromDist, packageRoot } from '../paths';
 
 export interface LabUpOptions {
   dir?: string;
@@ -128,17 +129,17 @@ function liveSshd(dir: string): SshdInfo | undefined {
 }
 
 function daemonCommand(): { cmd: string; args: string[] } {
-  const js = join(__dirname, 'daemon.js');
-  if (existsSync(js)) return { cmd: process.execPath, args: [js] };
+  const js = join(packageRoot(), 'dist', 'lab', 'daemon.js');
+  if (fromDist && existsSync(js)) return { cmd: process.execPath, args: [js] };
   // Running from TypeScript sources (tests, ts-node): compile on the fly.
-  return { cmd: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, 'daemon.ts')] };
+  return { cmd: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), join(packageRoot(), 'src', 'lab', 'daemon.ts')] };
 }
 
 async function startDaemon(paths: LabPaths): Promise<DaemonInfo> {
   rmSync(paths.daemonInfo, { force: true });
   const { cmd, args } = daemonCommand();
   const logFd = openSync(paths.daemonLog, 'a');
-  const child = spawn(cmd, [...args, paths.dir], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, TS_NODE_PROJECT: join(__dirname, '../../tsconfig.json') } });
+  const child = spawn(cmd, [...args, paths.dir], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, TS_NODE_PROJECT: join(packageRoot(), 'tsconfig.json') } });
   closeSync(logFd);
   child.unref();
   const deadline = Date.now() + 30_000;

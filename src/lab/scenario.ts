@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { UsageError } from '../errors';
 import { isPci } from './model/pci';
+import { fromDist, packageRoot } from '../paths';
 
 export interface PfSpec {
   pci?: string;
@@ -137,9 +138,9 @@ const SCENARIO_SHAPE: Shape = {
 
 /** Directory of the scenarios shipped with marshal (src/lab/scenarios, also when running from dist/). */
 export function scenariosDir(): string {
-  const here = join(__dirname, 'scenarios');
-  if (existsSync(here)) return here;
-  return resolve(__dirname, '../../src/lab/scenarios');
+  const shipped = join(packageRoot(), 'dist', 'lab', 'scenarios');
+  if (fromDist && existsSync(shipped)) return shipped;
+  return join(packageRoot(), 'src', 'lab', 'scenarios');
 }
 
 /** `default`, `iommu-off` or a path to a .yml file. */

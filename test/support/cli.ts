@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const CLI = resolve(ROOT, 'dist/cli/main.js');
+export const CLI = resolve(ROOT, 'dist/cli/marshal.js');
 
 export interface CliResult {
   code: number | null;
