@@ -110,6 +110,42 @@ function seriesTable(list: Series[], key: 'n' | 's'): string[] {
   return lines;
 }
 
+/** Where Marshal's time goes, from this run's S series (figures), then what was found and fixed. */
+function limits(r: Results): string[] {
+  const out: string[] = [];
+  const pair = (s: number) => ({ m: find(r.sSeries, 'marshal', undefined, s), f: find(r.sSeries, 'floor', undefined, s) });
+  const few = pair(Math.min(...r.sSeries.map((e) => e.s)));
+  const many = pair(Math.max(...r.sSeries.map((e) => e.s)));
+  if (few.m && few.f && many.m && many.f && many.m.s > few.m.s) {
+    const n = few.m.n;
+    const constant = few.m.median.wallMs - few.f.median.wallMs;
+    const steps = many.m.s - few.m.s;
+    const perM = (many.m.median.wallMs - few.m.median.wallMs) / (steps * n);
+    const perF = (many.f.median.wallMs - few.f.median.wallMs) / (steps * n);
+    out.push(
+      `- **Mostly a constant.** At S=${few.m.s} (N=${n}) Marshal takes ${(constant / 1000).toFixed(2)} s more than the floor; each further host-step costs ` +
+        `${perM.toFixed(2)} ms for Marshal and ${perF.toFixed(2)} ms for the floor (S=${few.m.s} to S=${many.m.s}). The constant is start-up (Node plus yargs, ` +
+        'Marshal and node-ssh, one bundled file, ~0.07 s more than the floor\'s Node plus ssh2 before the first connection, measured with `process.cpuUsage` ' +
+        'at the PLAY line), loading the inventory and the (cached) playbook, and closing 50 connections with a DISCONNECT each at the end; per command, ' +
+        'Marshal also sends EOF, reads one more stderr line (the process-group marker that lets a timeout kill the remote command) and keeps a result record.',
+    );
+  }
+  out.push(
+    '- **Found and fixed while measuring** (see `git log`): host-key checking scanned the whole known_hosts file for every handshake, ' +
+      'O(N²) on the event loop (a 500-line file cost 50 hosts +0.25 s; now an index, `src/connection/known-hosts.ts`); the bench timed the first run of ' +
+      'each generated playbook, a TypeScript compile on a fresh clone, as a warm run (now compiled before timing; the cold run is reported on its own); ' +
+      'start-up loaded yaml, ssh-config and diff for every run, parsed the private key twice per host and ran every INI value through the ' +
+      'Python-literal tokenizer (now on use, once, and by shape); the CLI loaded ~90 modules one by one (now one esbuild bundle, `scripts/bundle.mjs`: ' +
+      '-40 to -70 ms of CPU per start, more with a cold page cache, which this VM\'s DAMON reclaim makes common).',
+    '- **Earlier**: TypeScript loaded on every start (now only on a compile-cache miss), 500 handshakes at once missed their connect timeouts on 2 cores ' +
+      '(now 32 in flight, as the floor), and the per-step failure check was O(S²·N).',
+    '- **The machine**: 2 cores shared by the client, N sshd and the commands they run, so client CPU turns into wall time. Each run starts once the ' +
+      'CPU is quiet (`busy` in the raw figures, `bench/.work/results.json`); the 1-minute load average there is a trailing average that stays high for ' +
+      "minutes after Ansible's 50 forks or a 500-host run while the CPU is already idle.",
+  );
+  return out;
+}
+
 export function renderMarkdown(r: Results): string {
   const m = r.machine;
   const out: string[] = [];
@@ -123,7 +159,13 @@ export function renderMarkdown(r: Results): string {
   );
   const loads = [...r.contenders, ...r.nSeries, ...r.sSeries].flatMap((e) => e.samples.map((s) => s.load));
   const maxLoad = Math.max(0, ...loads);
-  if (maxLoad > m.cores) out.push(`> Note: the machine was shared during this run (1-minute load average up to ${maxLoad.toFixed(1)} on ${m.cores} cores); wall times include that contention for all contenders alike.`, '');
+  if (maxLoad > m.cores) {
+    out.push(
+      `> Note: the 1-minute load average reached ${maxLoad.toFixed(1)} on ${m.cores} cores during this run (mostly the bench's own Ansible and 500-host runs, ` +
+        'a trailing average); every run started once the CPU was quiet, and contenders alternate, so what remains affects all alike.',
+      '',
+    );
+  }
   for (const n of r.notes) out.push(`> ${n}`, '');
   out.push('![Benchmark chart](benchmarks.svg)', '');
 
@@ -184,29 +226,7 @@ export function renderMarkdown(r: Results): string {
   }
 
   out.push('## What limits Marshal (profiled with `node --cpu-prof`)', '');
-  out.push(
-    '- **W(50,10) misses 1.2x by a near-constant start-up cost, not by per-step cost.** Marshal minus floor is about +0.5 s at S=1, ' +
-      '+1 s at S=10 and +0.7 s at S=100 (N=50), so the ratio falls to ~1.04x at S=100. The constant is process start-up: Marshal loads ' +
-      'all its dependencies eagerly from `src/cli/run.ts` → `src/runner.ts` (yargs ~0.1 s, node-ssh/ssh2 ~0.12 s, yaml ~0.08 s, handlebars ~0.05 s, ' +
-      'pino ~0.03 s, measured by timing `require`), ~0.4 s of CPU on this machine before the first connection; the floor loads only ssh2. ' +
-      'Loading yaml/handlebars/pino on use, and the CLI modules only for the command given, is the proposed next fix. ' +
-      'Fixed here: loading TypeScript cost 1-2 s of CPU per process (`typescript.js` loaded eagerly by `src/engine/typecheck.ts`, and ts-node ' +
-      'warming its transpiler for every playbook file); `marshal check` now loads it on use, and playbooks compile through a content-keyed cache ' +
-      '(`src/engine/ts-cache.ts`), so TypeScript loads only when a playbook file changed (first-run figures above).',
-    '- **W(500,10) failed on every host before this bench** (all 500 handshakes at once on 2 cores: each missed the 10 s connect timeout). ' +
-      'Fixed: `src/runner.ts` gives the connection pool a limit of 32 handshakes in flight (the floor uses the same bound).',
-    '- **Per host-step, about 2x the floor\'s client CPU** (W(50,100), user CPU before these fixes: Marshal ~5.5 s vs the floor\'s ~2.6 s for 5,000 execs). ' +
-      'It is mostly hidden behind the hosts\' own work (sshd, shell, `cat`) on the same 2 cores: W(50,100) is ~1.04x. The extra work: ' +
-      'the wrapper\'s process-group marker (`src/connection/wrap.ts`) adds a line on stderr (one more packet to decrypt and scan) and makes the ' +
-      'remote shell fork for the command instead of exec-ing it; node-ssh\'s `execCommand` sends EOF (one more packet, with its random padding) and, ' +
-      'when the finished channel is destroyed, `Channel.destroy` calls `end()` again, which builds an `ERR_STREAM_ALREADY_FINISHED` error per exec; ' +
-      'an AbortController and signal listeners per host-step (`src/engine/run.ts` runHostStep, `src/connection/ssh.ts` run); ' +
-      '`StderrFilter.cleaned` builds two RegExps per exec. Proposed: exec through ssh2 directly in `src/connection/ssh.ts` (EOF sent with the exec request, ' +
-      'no double end), report the pgid by `exec`-ing the command after the marker, and one listener per host instead of per step.',
-    '- **Engine, O(S²·N)**: after each step `src/engine/run.ts` filters every result so far for that step\'s failures; at S=100, N=50 that is 250,000 ' +
-      'callbacks. Proposed: remember `results.length` before the step and look only at the new ones.',
-    '',
-  );
+  out.push(...limits(r), '');
   out.push('## How this is measured', '');
   out.push(
     '- **Hosts**: N real OpenSSH servers (`/usr/sbin/sshd`), one per loopback address 127.100.x.y, port 22, each in a private mount namespace ' +
@@ -219,10 +239,12 @@ export function renderMarkdown(r: Results): string {
     '- **Ansible**: `ansible-playbook -f N` on the equivalent YAML (`ansible.builtin.shell`), `pipelining = True`, `gather_facts: false`, ' +
       '`host_key_checking = False`, `interpreter_python = /usr/bin/python3` (no discovery round trip), ssh `ControlPersist=60s` ' +
       '(Ansible\'s default, without `-C` compression, which only costs CPU on loopback). Its ControlPersist masters are counted in its memory and ended after each run, so every run starts cold.',
-    '- **Floor**: `bench/floor.ts`, compiled to plain JS before timing: one ssh2 connection per host, all handshakes at once, one exec channel per host per step, ' +
+    '- **Floor**: `bench/floor.ts`, compiled to plain JS before timing: one ssh2 connection per host, at most 32 handshakes in flight (as Marshal), one exec channel per host per step, ' +
       'steps in lockstep, TCP_NODELAY, the key parsed once, curve25519/aes128-gcm/ed25519 only, host keys checked against the same known_hosts. ' +
       'A persistent shell per host would be faster but is not the same work: every step of every contender is its own remote process with its own exit status.',
-    '- **Wall time**: from spawn to exit of the whole process, median of the runs; contenders\' runs are interleaved (floor, Marshal, Ansible, floor, ...) so drifting load affects all alike.',
+    '- **Wall time**: from spawn to exit of the whole process, median of the runs. Each run starts once the CPU is quiet (busy under 15% of both cores for 300 ms, ' +
+      'up to 20 s), the contenders\' runs are interleaved and their order rotates from run to run (floor, Marshal, Ansible; Marshal, Ansible, floor; ...), ' +
+      'and every Marshal playbook is compiled into its cache before it is timed (the first run after a change is reported on its own).',
     '- **Peak RSS**: the process tree (the command and all its descendants, plus the daemonised ssh ControlPersist masters for Ansible) is sampled every 100 ms from `/proc`, ' +
       'summing each process\'s resident set; the peak sum is reported, and never less than GNU time\'s `%M` (largest single process). Shared pages count once per process, as `ps` does.',
     '- **Failures**: read from the recap (Marshal and Ansible: `ok=`, `failed=`, `unreachable=` per host; every host-step must be `ok`) and from the floor\'s exit statuses.',
