@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,11 +78,14 @@ describe('known_hosts parsing and matching', () => {
     };
     const k = (i: number) => keys[i % 2]!.line;
     const lines = Array.from({ length: 300 }, (_, i) => `10.1.${i >> 8}.${i & 255},H${i}.Example.com ${k(i)}`);
+    const salt = Buffer.alloc(20, 7);
+    const hashed = (name: string) => `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
     lines.push(`*.wild.test,!bad.wild.test ${k(1)}`, `10.1.0.7 ${k(1)}`, `@revoked 10.9.9.9 ${k(0)}`, `@cert-authority *.example.com ${k(1)}`, `10.1.0.?? ${k(0)}`);
+    lines.push(`${hashed('secret.example.com')} ${k(1)}`, `${hashed('10.1.0.7')} ${k(0)}`);
     const a = parseKnownHosts(lines.join('\n'), 'a');
     const b = parseKnownHosts(`h5.example.com ${k(0)}\nother ${k(1)}\n`, 'b');
     const verdict = (v: ReturnType<typeof checkHostKey>) => (v.status === 'unknown' ? { status: 'unknown' } : { status: v.status, line: v.entry.line, file: v.entry.file });
-    const names = ['10.1.0.7', '10.1.0.77', 'h5.example.com', 'H299.EXAMPLE.COM', 'x.wild.test', 'bad.wild.test', 'other', 'nowhere', '10.9.9.9'];
+    const names = ['secret.example.com', '10.1.0.7', '10.1.0.77', 'h5.example.com', 'H299.EXAMPLE.COM', 'x.wild.test', 'bad.wild.test', 'other', 'nowhere', '10.9.9.9'];
     for (const name of names) {
       for (const key of keys) {
         expect(verdict(checkHostKey([indexKnownHosts(a), indexKnownHosts(b)], [name], key.blob)), name).toEqual(scan([...a, ...b], name, key.blob));
