@@ -133,12 +133,8 @@ export function indexKnownHosts(entries: KnownHostEntry[]): KnownHostsIndex {
   return { entries, byName, patterned, revoked };
 }
 
-/**
- * Checks a presented key against known_hosts entries (or the indexes of several files, in
- * order) for the given names (first one is primary).
- */
-export function checkHostKey(source: KnownHostEntry[] | KnownHostsIndex[], names: string[], keyBlob: Buffer): HostKeyVerdict {
-  const indexes = source.length > 0 && 'byName' in source[0]! ? (source as KnownHostsIndex[]) : [indexKnownHosts(source as KnownHostEntry[])];
+/** Checks a presented key against the indexed known_hosts files, in order, for the given names (first one is primary). */
+export function checkHostKey(indexes: KnownHostsIndex[], names: string[], keyBlob: Buffer): HostKeyVerdict {
   const b64 = keyBlob.toString('base64');
   const type = keyTypeOf(keyBlob);
   for (const index of indexes) {

@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NodeSSH, type Config } from 'node-ssh';
-import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel } from 'ssh2';
+import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
 import { ConnectionError, StepFailure, type FailureKind } from '../errors';
 import { quote } from '../dsl/command';
 import { classifyConnectError, type ConnectContext } from './classify';
@@ -29,21 +29,17 @@ interface AuthAttempt {
   method: AnyAuthMethod;
 }
 
-type ParsedKey = Exclude<ReturnType<typeof ssh2utils.parseKey>, Error | unknown[]>;
-
 /** Private keys read and parsed once per process (a fleet shares one key): path -> parse. */
 const keyCache = new Map<string, { stamp: string; key: ParsedKey | Error }>();
 
-function readKey(file: string): { key: ParsedKey | Error } {
+function readKey(file: string): ParsedKey | Error {
   const st = statSync(file); // throws like readFileSync would (ENOENT, EACCES)
   const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
   const hit = keyCache.get(file);
-  if (hit && hit.stamp === stamp) return hit;
-  const parsed = ssh2utils.parseKey(readFileSync(file));
-  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) ?? new Error('no key in file') : (parsed as ParsedKey | Error);
-  const entry = { stamp, key };
-  keyCache.set(file, entry);
-  return entry;
+  if (hit && hit.stamp === stamp) return hit.key;
+  const key = ssh2utils.parseKey(readFileSync(file));
+  keyCache.set(file, { stamp, key });
+  return key;
 }
 
 function authAttempts(ep: ResolvedEndpoint): AuthAttempt[] {
@@ -53,7 +49,7 @@ function authAttempts(ep: ResolvedEndpoint): AuthAttempt[] {
   for (const file of ep.keyFiles) {
     let parsed: ParsedKey | Error;
     try {
-      parsed = readKey(file).key;
+      parsed = readKey(file);
     } catch (err) {
       if (file === ep.explicitKey) {
         throw new ConnectionError('auth', `${ep.name}: cannot read private key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -65,7 +61,7 @@ function authAttempts(ep: ResolvedEndpoint): AuthAttempt[] {
       continue; // e.g. a passphrase-protected default key: OpenSSH would ask, we cannot
     }
     // The parsed key goes to ssh2 as is: no second parse per host.
-    out.push({ label: `publickey (${file})`, needs: 'publickey', method: { type: 'publickey', username, key: parsed as never } });
+    out.push({ label: `publickey (${file})`, needs: 'publickey', method: { type: 'publickey', username, key: parsed } });
   }
   if (ep.password !== undefined) {
     const password = ep.password;

@@ -60,9 +60,9 @@ describe('known_hosts parsing and matching', () => {
     const text = readFileSync(f, 'utf8');
     expect(text).toMatch(/^\|1\|/);
     const entries = parseKnownHosts(text, f);
-    expect(checkHostKey(entries, ['[127.9.9.9]:2222'], keys[0]!.blob).status).toBe('known');
-    expect(checkHostKey(entries, ['[127.9.9.9]:2223'], keys[0]!.blob).status).toBe('unknown');
-    expect(checkHostKey(entries, ['[127.9.9.9]:2222'], keys[1]!.blob).status).toBe('changed');
+    expect(checkHostKey([indexKnownHosts(entries)], ['[127.9.9.9]:2222'], keys[0]!.blob).status).toBe('known');
+    expect(checkHostKey([indexKnownHosts(entries)], ['[127.9.9.9]:2223'], keys[0]!.blob).status).toBe('unknown');
+    expect(checkHostKey([indexKnownHosts(entries)], ['[127.9.9.9]:2222'], keys[1]!.blob).status).toBe('changed');
   });
 
   it('the index finds what a scan of every line finds (a fleet-sized file, several files)', () => {
@@ -96,8 +96,8 @@ describe('known_hosts parsing and matching', () => {
   it('refuses @revoked keys and ignores @cert-authority lines', () => {
     const text = `@cert-authority * ${keys[1]!.line}\n@revoked * ${keys[0]!.line}\n`;
     const entries = parseKnownHosts(text, 'kh');
-    expect(checkHostKey(entries, ['h'], keys[0]!.blob)).toMatchObject({ status: 'revoked', entry: { line: 2 } });
-    expect(checkHostKey(entries, ['h'], keys[1]!.blob).status).toBe('unknown');
+    expect(checkHostKey([indexKnownHosts(entries)], ['h'], keys[0]!.blob)).toMatchObject({ status: 'revoked', entry: { line: 2 } });
+    expect(checkHostKey([indexKnownHosts(entries)], ['h'], keys[1]!.blob).status).toBe('unknown');
   });
 
   it('skips comments, blank and malformed lines but keeps line numbers', () => {
