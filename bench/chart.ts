@@ -132,6 +132,11 @@ function pts(list: Series[], label: string, key: 'n' | 's', value: (e: Series) =
 export function renderChart(r: Results): string {
   const wall = (e: Series): number => e.median.wallMs / 1000;
   const rss = (e: Series): number => e.median.peakRss / 1e6;
+  // Every line panel compares the same two contenders: Marshal solid, the floor dashed.
+  const vsFloor = (list: Series[], key: 'n' | 's', value: (e: Series) => number) => [
+    { label: 'marshal', points: pts(list, 'marshal', key, value) },
+    { label: 'floor', points: pts(list, 'floor', key, value), dashed: true },
+  ];
   const m = r.machine;
   const nS = r.nSeries[0]?.s ?? 10;
   const sN = r.sSeries[0]?.n ?? 50;
@@ -140,36 +145,12 @@ export function renderChart(r: Results): string {
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     text(20, 26, `Marshal benchmark — ${m.date.slice(0, 10)}, ${m.cores} cores, Node ${m.node}, ${m.ansible.split(' ')[0] ? 'ansible-core ' + m.ansible.replace(/^\[core\s*/, '').replace(/\].*$/, '') : ''}${r.quick ? ' (quick run)' : ''}`, { size: 15, weight: '700' }),
     ...barsPanel({ x: 70, y: 70, w: W - 110, h: 150 }, r.contenders),
-    ...linePanel({ x: 70, y: 300, w: 380, h: 140 }, `Wall time as N grows (S=${nS})`, 'hosts N', 'seconds', [
-      { label: 'marshal', points: pts(r.nSeries, 'marshal', 'n', wall) },
-      { label: 'floor', points: pts(r.nSeries, 'floor', 'n', wall), dashed: true },
-    ]),
-    ...linePanel(
-      { x: 550, y: 300, w: 380, h: 140 },
-      `Peak RSS as N grows (S=${nS})`,
-      'hosts N',
-      'MB',
-      [
-        { label: 'marshal', points: pts(r.nSeries, 'marshal', 'n', rss) },
-        { label: 'floor', points: pts(r.nSeries, 'floor', 'n', rss), dashed: true },
-      ],
-      { guide: { y: 250, label: 'target: 250 MB' } },
-    ),
-    ...linePanel(
-      { x: 70, y: 510, w: 380, h: 130 },
-      `Wall time as S grows (N=${sN})`,
-      'steps S (log scale)',
-      'seconds',
-      [
-        { label: 'marshal', points: pts(r.sSeries, 'marshal', 's', wall) },
-        { label: 'floor', points: pts(r.sSeries, 'floor', 's', wall), dashed: true },
-      ],
-      { logX: true },
-    ),
-    ...linePanel({ x: 550, y: 510, w: 380, h: 130 }, `Peak RSS as S grows (N=${sN})`, 'steps S (log scale)', 'MB', [
-      { label: 'marshal', points: pts(r.sSeries, 'marshal', 's', rss) },
-      { label: 'floor', points: pts(r.sSeries, 'floor', 's', rss), dashed: true },
-    ], { logX: true }),
+    ...linePanel({ x: 70, y: 300, w: 380, h: 140 }, `Wall time as N grows (S=${nS})`, 'hosts N', 'seconds', vsFloor(r.nSeries, 'n', wall)),
+    ...linePanel({ x: 550, y: 300, w: 380, h: 140 }, `Peak RSS as N grows (S=${nS})`, 'hosts N', 'MB', vsFloor(r.nSeries, 'n', rss), {
+      guide: { y: 250, label: 'target: 250 MB' },
+    }),
+    ...linePanel({ x: 70, y: 510, w: 380, h: 130 }, `Wall time as S grows (N=${sN})`, 'steps S (log scale)', 'seconds', vsFloor(r.sSeries, 's', wall), { logX: true }),
+    ...linePanel({ x: 550, y: 510, w: 380, h: 130 }, `Peak RSS as S grows (N=${sN})`, 'steps S (log scale)', 'MB', vsFloor(r.sSeries, 's', rss), { logX: true }),
     '</svg>',
     '',
   ];

@@ -243,18 +243,23 @@ class Parser {
         this.i++;
         return first; // parenthesised value, not a tuple
       }
-      const items = [first];
-      while (this.isOp(',')) {
-        this.i++;
-        if (this.isOp(')')) break;
-        items.push(this.atom());
-      }
-      this.expect(')');
-      return items;
+      return this.itemsAfter(first, ')');
     }
     if (op === '[') return this.sequence(']');
     if (op === '{') return this.braces();
     throw new NotALiteral(`unexpected ${op}`);
+  }
+
+  /** The rest of a comma list that began with `first` and ends with `close` (a trailing comma allowed). */
+  private itemsAfter(first: PyValue, close: string): PyValue[] {
+    const items = [first];
+    while (this.isOp(',')) {
+      this.i++;
+      if (this.isOp(close)) break;
+      items.push(this.atom());
+    }
+    this.expect(close);
+    return items;
   }
 
   private sequence(close: string): PyValue[] {
@@ -276,14 +281,7 @@ class Parser {
     }
     const first = this.atom();
     if (!this.isOp(':')) {
-      const items = [first];
-      while (this.isOp(',')) {
-        this.i++;
-        if (this.isOp('}')) break;
-        items.push(this.atom());
-      }
-      this.expect('}');
-      return items;
+      return this.itemsAfter(first, '}');
     }
     const out: Record<string, PyValue> = {};
     let key: PyValue = first;

@@ -47,18 +47,20 @@ export function parseXml(text: string, fact = 'xml'): XmlElement {
     i += m[0].length;
     return m[0];
   };
+  // Moves past the next `close`, returning the text before it; `what` names a construct left open.
+  const through = (close: string, what: string): string => {
+    const end = text.indexOf(close, i);
+    if (end < 0) fail(`unterminated ${what}`);
+    const body = text.slice(i, end);
+    i = end + close.length;
+    return body;
+  };
   const skipMisc = () => {
     for (;;) {
       skipWs();
-      if (text.startsWith('<?', i)) {
-        const end = text.indexOf('?>', i);
-        if (end < 0) fail('unterminated <? ... ?>');
-        i = end + 2;
-      } else if (text.startsWith('<!--', i)) {
-        const end = text.indexOf('-->', i);
-        if (end < 0) fail('unterminated comment');
-        i = end + 3;
-      } else if (text.startsWith('<!DOCTYPE', i)) {
+      if (text.startsWith('<?', i)) through('?>', '<? ... ?>');
+      else if (text.startsWith('<!--', i)) through('-->', 'comment');
+      else if (text.startsWith('<!DOCTYPE', i)) {
         fail('DOCTYPE is not supported');
       } else return;
     }
@@ -107,20 +109,10 @@ export function parseXml(text: string, fact = 'xml'): XmlElement {
         i++;
         return el;
       }
-      if (text.startsWith('<!--', i)) {
-        const end = text.indexOf('-->', i);
-        if (end < 0) fail('unterminated comment');
-        i = end + 3;
-      } else if (text.startsWith('<![CDATA[', i)) {
-        const end = text.indexOf(']]>', i);
-        if (end < 0) fail('unterminated CDATA');
-        el.text += text.slice(i + 9, end);
-        i = end + 3;
-      } else if (text.startsWith('<?', i)) {
-        const end = text.indexOf('?>', i);
-        if (end < 0) fail('unterminated <? ... ?>');
-        i = end + 2;
-      } else if (text[i] === '<') {
+      if (text.startsWith('<!--', i)) through('-->', 'comment');
+      else if (text.startsWith('<![CDATA[', i)) el.text += through(']]>', 'CDATA').slice('<![CDATA['.length);
+      else if (text.startsWith('<?', i)) through('?>', '<? ... ?>');
+      else if (text[i] === '<') {
         el.children.push(element());
       } else {
         const next = text.indexOf('<', i);
