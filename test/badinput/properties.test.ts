@@ -13,9 +13,7 @@ import { join } from 'node:path';
 import { loadInventory } from '../../src/inventory/index';
 import { MarshalError, UsageError } from '../../src/errors';
 import { sh } from '../../src/dsl/command';
-import { SshConnection } from '../../src/connection/ssh';
-import { startFleet, type TestFleet } from '../support/sshd';
-import { specFor } from '../connection/helpers';
+import { connectedHost } from '../connection/helpers';
 import { sudoAvailable } from '../connection/users';
 
 let dir: string;
@@ -83,18 +81,8 @@ describe('inventory parser (property): mangled files load or fail with file:line
 });
 
 describe('shell quoting over a real SSH session (property)', () => {
-  let fleet: TestFleet;
-  let conn: SshConnection;
+  const host = connectedHost();
   const hasSudo = sudoAvailable();
-  beforeAll(async () => {
-    fleet = await startFleet(1);
-    conn = new SshConnection(specFor(fleet, fleet.hosts[0]!));
-    await conn.connect();
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await fleet?.stop();
-  });
 
   // any text a shell argument can hold (no NUL), weighted towards shell syntax
   const value = fc.oneof(
@@ -108,7 +96,7 @@ describe('shell quoting over a real SSH session (property)', () => {
   it('plain', async () => {
     await fc.assert(
       fc.asyncProperty(value, async (v) => {
-        const r = await conn.exec(probe(v).text);
+        const r = await host.conn.exec(probe(v).text);
         expect(r.stdout).toBe(`1:${v}`);
       }),
       { numRuns: 60 },
@@ -118,7 +106,7 @@ describe('shell quoting over a real SSH session (property)', () => {
   it.skipIf(!hasSudo)('nested inside sudo -- /bin/sh -c', async () => {
     await fc.assert(
       fc.asyncProperty(value, async (v) => {
-        const r = await conn.exec(probe(v).text, { become: { user: 'root' } });
+        const r = await host.conn.exec(probe(v).text, { become: { user: 'root' } });
         expect(r.stdout).toBe(`1:${v}`);
       }),
       { numRuns: 40 },

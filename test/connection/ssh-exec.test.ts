@@ -1,33 +1,20 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type TestFleet } from '../support/sshd';
-import { SshConnection } from '../../src/connection/ssh';
+import { describe, expect, it } from 'vitest';
 import { sh } from '../../src/dsl/command';
 import { StepFailure } from '../../src/errors';
-import { specFor } from './helpers';
+import { connectedHost } from './helpers';
 
-let fleet: TestFleet;
-let conn: SshConnection;
-
-beforeAll(async () => {
-  fleet = await startFleet(1);
-  conn = new SshConnection(specFor(fleet, fleet.hosts[0]!));
-  await conn.connect();
-});
-afterAll(async () => {
-  await conn?.close();
-  await fleet?.stop();
-});
+const host = connectedHost();
 
 describe('SshConnection exec', () => {
   it('returns stdout, stderr and the exit code', async () => {
-    const r = await conn.exec('echo out; echo err >&2; exit 3');
+    const r = await host.conn.exec('echo out; echo err >&2; exit 3');
     expect(r).toMatchObject({ stdout: 'out\n', stderr: 'err\n', exitCode: 3, command: 'echo out; echo err >&2; exit 3' });
   });
 
   it('passes stdin and keeps multi-byte output intact across chunks', async () => {
     const big = 'é'.repeat(200_000);
-    const r = await conn.exec('cat', { stdin: big });
+    const r = await host.conn.exec('cat', { stdin: big });
     expect(r.stdout).toBe(big);
     expect(r.stderr).toBe('');
   });
@@ -36,64 +23,64 @@ describe('SshConnection exec', () => {
     // 6 MB: three times ssh2's 2 MB window, so EOF must wait for the flow-controlled writes.
     const data = Buffer.alloc(6 * 1024 * 1024, 'x');
     data.write('end-marker', data.length - 10);
-    const r = await conn.exec('sha256sum', { stdin: data });
+    const r = await host.conn.exec('sha256sum', { stdin: data });
     expect(r.stdout).toBe(`${createHash('sha256').update(data).digest('hex')}  -\n`);
   });
 
   it('delivers nasty values to the remote as literal text', async () => {
     const values = ['$(touch /tmp/pwned)', '`id`', "it's \"quoted\"", 'two\nlines', '*', '-n', '; rm -rf /tmp/x', '$HOME', ''];
     for (const v of values) {
-      const r = await conn.exec(sh`printf '%s' ${v}`.text);
+      const r = await host.conn.exec(sh`printf '%s' ${v}`.text);
       expect(r.stdout).toBe(v);
     }
-    const pwned = await conn.exec('test -e /tmp/pwned && echo yes || echo no');
+    const pwned = await host.conn.exec('test -e /tmp/pwned && echo yes || echo no');
     expect(pwned.stdout).toBe('no\n');
   });
 
   it('exports env values quoted', async () => {
-    const r = await conn.exec('printf %s "$V"', { env: { V: '$(id) `x` \'q\'' } });
+    const r = await host.conn.exec('printf %s "$V"', { env: { V: '$(id) `x` \'q\'' } });
     expect(r.stdout).toBe('$(id) `x` \'q\'');
   });
 
   it('reports a syntax error as a command result, not a hang', async () => {
-    const r = await conn.exec('if then fi (');
+    const r = await host.conn.exec('if then fi (');
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/syntax error/i);
     expect(r.stderr).not.toMatch(/MARSHAL/);
   });
 
   it('timeout kills the remote process group and rejects with kind timeout', async () => {
-    const err = await conn.exec('sleep 1000 & sleep 1001; echo never', { timeoutMs: 500 }).catch((e: unknown) => e);
+    const err = await host.conn.exec('sleep 1000 & sleep 1001; echo never', { timeoutMs: 500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailure);
     expect((err as StepFailure).kind).toBe('timeout');
-    const left = await conn.exec('ps -eo args | grep -E "^sleep 100[01]$" || true');
+    const left = await host.conn.exec('ps -eo args | grep -E "^sleep 100[01]$" || true');
     expect(left.stdout).toBe('');
   });
 
   it('abort signal interrupts and kills the remote command', async () => {
     const ac = new AbortController();
-    const p = conn.exec('sleep 1002', { signal: ac.signal });
+    const p = host.conn.exec('sleep 1002', { signal: ac.signal });
     setTimeout(() => ac.abort(), 300);
     const err = await p.catch((e: unknown) => e);
     expect((err as StepFailure).kind).toBe('interrupted');
-    const left = await conn.exec('ps -eo args | grep -E "^sleep 1002$" || true');
+    const left = await host.conn.exec('ps -eo args | grep -E "^sleep 1002$" || true');
     expect(left.stdout).toBe('');
   });
 
   it('putFile writes atomically with the mode asked for', async () => {
-    const dir = `${fleet.dir}/put`;
-    await conn.exec(sh`mkdir -p ${dir}`.text);
-    await conn.putFile(`${dir}/f`, 'hello\n$(x)\n', { mode: 0o640 });
-    const r = await conn.exec(sh`stat -c %a ${dir}/f; cat ${dir}/f; ls -a ${dir} | grep -c marshal- || true`.text);
+    const dir = `${host.fleet.dir}/put`;
+    await host.conn.exec(sh`mkdir -p ${dir}`.text);
+    await host.conn.putFile(`${dir}/f`, 'hello\n$(x)\n', { mode: 0o640 });
+    const r = await host.conn.exec(sh`stat -c %a ${dir}/f; cat ${dir}/f; ls -a ${dir} | grep -c marshal- || true`.text);
     expect(r.stdout).toBe('640\nhello\n$(x)\n0\n');
   });
 
   it('putFile failure names the path', async () => {
-    await expect(conn.putFile('/nonexistent-dir/x', 'a')).rejects.toThrow(/could not write \/nonexistent-dir\/x/);
+    await expect(host.conn.putFile('/nonexistent-dir/x', 'a')).rejects.toThrow(/could not write \/nonexistent-dir\/x/);
   });
 
   it('runs many concurrent execs on one connection', async () => {
-    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => conn.exec(`echo ${i}`)));
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => host.conn.exec(`echo ${i}`)));
     expect(rs.map((r) => r.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
   });
 });
