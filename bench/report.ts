@@ -126,7 +126,7 @@ function limits(r: Results): string[] {
       `- **Mostly a constant.** At S=${few.m.s} (N=${n}) Marshal takes ${(constant / 1000).toFixed(2)} s more than the floor; each further host-step costs ` +
         `${perM.toFixed(2)} ms for Marshal and ${perF.toFixed(2)} ms for the floor (S=${few.m.s} to S=${many.m.s}). The constant is start-up (Node plus yargs, ` +
         'Marshal and node-ssh, one bundled file, ~0.07 s more than the floor\'s Node plus ssh2 before the first connection, measured with `process.cpuUsage` ' +
-        'at the PLAY line), loading the inventory and the (cached) playbook, and closing 50 connections with a DISCONNECT each at the end; per command, ' +
+        `at the PLAY line), loading the inventory and the (cached) playbook, and closing ${n} connections with a DISCONNECT each at the end; per command, ` +
         'Marshal also sends EOF, reads one more stderr line (the process-group marker that lets a timeout kill the remote command) and keeps a result record.',
     );
   }
