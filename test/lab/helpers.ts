@@ -1,5 +1,5 @@
 /** Test helpers: a world on a fake clock, a command runner over the tools, and the reference samples. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { World } from '../../src/lab/model/world';
 import { buildWorld } from '../../src/lab/model/build';
@@ -61,12 +61,9 @@ export function testWorld(scenario: string = 'default', pairs = 1, yamlText?: st
   };
 }
 
-/** device-outputs.md: beside the repo as ../shared (CI and developers), else the workplace copy. */
+/** device-outputs.md, copied into test/fixtures/reference (its README names the source). */
 export function referenceText(): string {
-  for (const f of [resolve(__dirname, '../../../shared/reference/device-outputs.md'), '/work/shared/reference/device-outputs.md']) {
-    if (existsSync(f)) return readFileSync(f, 'utf8');
-  }
-  throw new Error('device-outputs.md not found in ../shared/reference beside the repository');
+  return readFileSync(resolve(__dirname, '../fixtures/reference/device-outputs.md'), 'utf8');
 }
 
 /** The first fenced block after `marker` in device-outputs.md, verbatim, with its final newline. */
