@@ -28,7 +28,8 @@ function report(err: unknown): void {
  */
 function survivePipeClose(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    // EIO: the terminal went away (SIGHUP); the run still stops its commands and writes its report
+    if (err.code !== 'EPIPE' && err.code !== 'EIO' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
   });
 }
 

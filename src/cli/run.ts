@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { withSettings, splitList } from './options';
 import { askHidden, askLine, closePrompts } from './prompt';
+import { watchInterrupts } from './interrupts';
 import type { HostKeyPolicy } from '../connection/types';
 import { UsageError } from '../errors';
 
@@ -48,21 +49,7 @@ export const runCommand: CommandModule<object, Args> = {
     const masker = new Masker();
     if (becomePassword) masker.add(becomePassword);
 
-    // First Ctrl-C: no new steps; running ones finish. Second: stop them now. Third: exit.
-    const soft = new AbortController();
-    const hard = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts === 1) {
-        process.stderr.write('\n[interrupted] no new steps will start; running steps finish (Ctrl-C again to stop them now)\n');
-        soft.abort();
-      } else if (interrupts === 2) {
-        process.stderr.write('\n[interrupted] stopping running commands\n');
-        hard.abort();
-      } else process.exit(130);
-    };
-    process.on('SIGINT', onSigint);
+    const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
     try {
       const summary = await runPlaybookFiles({
         ...common,
@@ -87,14 +74,14 @@ export const runCommand: CommandModule<object, Args> = {
               },
             }
           : {}),
-        signal: soft.signal,
-        hardSignal: hard.signal,
+        signal: interrupts.soft,
+        hardSignal: interrupts.hard,
         masker,
       });
       process.exitCode = summary.exitCode;
     } finally {
       closePrompts();
-      process.off('SIGINT', onSigint);
+      interrupts.dispose();
     }
   },
 };

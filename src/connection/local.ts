@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { StepFailure, type FailureKind } from '../errors';
 import { putFileVia } from './ssh';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
+import { InFlight } from './in-flight';
 import { effectiveBecome, maskSecrets, newMarkers, StderrFilter, sudoReason, wrapCommand } from './wrap';
 
 const KILL_GRACE_MS = 2000;
@@ -39,6 +40,7 @@ const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class LocalConnection implements Connection {
   readonly spec: ConnectionSpec;
+  private readonly inFlight = new InFlight();
 
   constructor(spec: ConnectionSpec) {
     this.spec = spec;
@@ -48,8 +50,9 @@ export class LocalConnection implements Connection {
     /* nothing to open */
   }
 
+  /** Stops what is still running: detached process groups outlive Marshal otherwise. */
   async close(): Promise<void> {
-    /* nothing to close */
+    await this.inFlight.stopAll();
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -69,19 +72,24 @@ export class LocalConnection implements Connection {
     const child = execa('/bin/sh', ['-c', text], { detached: true, reject: false, buffer: false, stdin: 'pipe', stripFinalNewline: false });
     const pid = child.pid;
     let stopping: FailureKind | undefined;
+    let stopped: Promise<void> = Promise.resolve();
     let wrongPassword = false;
-    const stop = (kind: FailureKind): void => {
-      if (stopping || pid === undefined) return;
+    // TERM to the group, KILL after the grace period; resolves once nothing of it is alive.
+    const stop = (kind: FailureKind): Promise<void> => {
+      if (stopping || pid === undefined) return stopped;
       stopping = kind;
       signalGroup(pid, 'SIGTERM');
-      void (async () => {
+      stopped = (async () => {
         const deadline = Date.now() + KILL_GRACE_MS;
         while (groupAlive(pid) && Date.now() < deadline) await delay(50);
         signalGroup(pid, 'SIGKILL');
+        while (groupAlive(pid)) await delay(20);
       })();
+      return stopped;
     };
-    const timer = opts.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
-    const onAbort = (): void => stop('interrupted');
+    const untrack = this.inFlight.track(() => stop('interrupted'));
+    const timer = opts.timeoutMs !== undefined ? setTimeout(() => void stop('timeout'), opts.timeoutMs) : undefined;
+    const onAbort = (): void => void stop('interrupted');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.stdout?.on('data', (c: Buffer) => stdout.push(c));
@@ -108,6 +116,9 @@ export class LocalConnection implements Connection {
     const res = await child;
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
+    // the shell is gone; a stopped command's group may still be dying: report it once it is dead
+    await stopped;
+    untrack();
     const out = { command, stdout: mask(Buffer.concat(stdout).toString('utf8')), stderr: mask(filter.cleaned()) };
     if (stopping === 'timeout') throw new StepFailure('timeout', `${name}: timed out after ${opts.timeoutMs} ms`, out);
     if (stopping) throw new StepFailure(stopping, `${name}: interrupted`, out);

@@ -18,6 +18,7 @@ import { verifyHostKey } from './known-hosts';
 import { resolveEndpoint, resolveHop, type ResolvedEndpoint } from './resolve';
 import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
+import { InFlight } from './in-flight';
 import { effectiveBecome, maskSecrets, newMarkers, StderrFilter, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
 
 /** How long a stopped command gets between TERM and KILL. */
@@ -160,6 +161,16 @@ function isChannelOpenFailure(err: unknown): boolean {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** True when `p` settles within `ms`. The timer is cleared when `p` wins: a pending 14 s timer kept the CLI alive long after the run ended. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(t));
+}
+
 /**
  * Writes stdin (if any), then closes it with SSH_MSG_CHANNEL_EOF. The stream itself is left
  * for ssh2 to end when the channel closes: one packet, none of the Writable's finish machinery.
@@ -178,6 +189,7 @@ export class SshConnection implements Connection {
   private lostReason = 'connection closed';
   private readonly sem: AdaptiveSemaphore;
   private readonly markers = newMarkers();
+  private readonly inFlight = new InFlight();
 
   constructor(spec: ConnectionSpec) {
     this.spec = spec;
@@ -251,6 +263,8 @@ export class SshConnection implements Connection {
   }
 
   async close(): Promise<void> {
+    // what this connection started is stopped before it goes (see InFlight)
+    await this.inFlight.stopAll();
     this.state = 'closed';
     if (this.ssh) shut(this.ssh);
     for (const h of this.hops.reverse()) shut(h);
@@ -283,6 +297,7 @@ export class SshConnection implements Connection {
     return new Promise<ExecResult>((resolve, reject) => {
       let settled = false;
       let stopping: FailureKind | undefined;
+      let stopped: Promise<void> = Promise.resolve();
       let channel: ClientChannel | undefined;
       let channelClosed!: Promise<void>;
       let wrongPassword = false;
@@ -293,21 +308,29 @@ export class SshConnection implements Connection {
         settled = true;
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
+        untrack();
       };
       const fail = (kind: FailureKind, message: string, extra: { exitCode?: number | null } = {}): void => {
         if (settled) return;
         done();
         reject(new StepFailure(kind, mask(message), { ...partial(), ...extra }));
       };
-      const stop = (kind: FailureKind, message: string): void => {
-        if (settled || stopping) return;
+      // Resolves once the command's process group is gone from the host (or the kill gave up).
+      const stop = (kind: FailureKind, message: string): Promise<void> => {
+        if (stopping) return stopped;
+        if (settled) return Promise.resolve();
         stopping = kind;
-        if (!channel) return fail(kind, message);
-        void this.killRemote(channel, () => filter.pgid, channelClosed).finally(() => fail(kind, message));
+        if (!channel) {
+          fail(kind, message);
+          return stopped;
+        }
+        stopped = this.killRemote(channel, () => filter.pgid, channelClosed).finally(() => fail(kind, message));
+        return stopped;
       };
-      const onAbort = (): void => stop('interrupted', `${name}: interrupted`);
+      const untrack = this.inFlight.track(() => stop('interrupted', `${name}: stopped: the run is ending`));
+      const onAbort = (): void => void stop('interrupted', `${name}: interrupted`);
       if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => stop('timeout', `${name}: timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
+        timer = setTimeout(() => void stop('timeout', `${name}: timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -331,7 +354,11 @@ export class SshConnection implements Connection {
         const out = partial();
         if (wrongPassword) return fail('become', `${name}: sudo: wrong password`, { exitCode: code });
         if (code === null && signal === null && this.state !== 'ready') {
-          return fail('connection-lost', `${name}: connection lost while the command ran (${this.lostReason})`);
+          // sshd does not stop a command without a tty when the connection drops: stop it over a new one
+          stopping = 'connection-lost';
+          const why = `${name}: connection lost while the command ran (${this.lostReason})`;
+          stopped = this.reapAfterLoss(filter.pgid).then((note) => fail('connection-lost', `${why}${note}`));
+          return;
         }
         if (become && !filter.becomeOk) return fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
         done();
@@ -365,7 +392,7 @@ export class SshConnection implements Connection {
                 ch.stderr.on('data', (c: Buffer) => onStderr(ch, c));
                 // With sudo asking, stdin waits until sudo has let us in (see onStderr).
                 if (!passwordMode) sendStdin(ch, opts.stdin);
-                if (stopping) void this.killRemote(ch, () => filter.pgid, channelClosed);
+                if (stopping) stopped = this.killRemote(ch, () => filter.pgid, channelClosed);
               });
             });
             return onClosed(code, signal);
@@ -392,42 +419,55 @@ export class SshConnection implements Connection {
    * session shell's pid) over a second channel, KILL after a grace period.
    */
   private async killRemote(ch: ClientChannel, pgidOf: () => number | undefined, closed: Promise<void>): Promise<void> {
-    // The bound's timer is cleared when `p` wins: a pending 14 s timer kept the CLI alive long after the run ended.
-    const within = (p: Promise<unknown>, ms: number): Promise<unknown> => {
-      let t: NodeJS.Timeout | undefined;
-      return Promise.race([p, new Promise<void>((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
-    };
     // The pid marker is the first thing the shell prints; give it a moment if the stop came first.
     for (let i = 0; i < 20 && pgidOf() === undefined && this.state === 'ready'; i++) {
-      if ((await within(closed.then(() => 'closed'), 50)) === 'closed') break;
+      if (await within(closed, 50)) break;
     }
     const pgid = pgidOf();
-    if (pgid !== undefined && this.ssh && this.state === 'ready') {
-      const script = killGroupScript(pgid);
-      const ssh = this.ssh;
-      const run = async (): Promise<void> => {
-        try {
-          await ssh.execCommand(script);
-        } catch (err) {
-          if (!isChannelOpenFailure(err)) throw err;
-          // The server allows no further channel (MaxSessions): a second connection can.
-          const fresh = await this.establish();
-          try {
-            await fresh.ssh.execCommand(script);
-          } finally {
-            shut(fresh.ssh);
-            for (const h of fresh.hops.reverse()) shut(h);
-          }
-        }
-      };
-      await within(run().catch(() => undefined), KILL_GRACE_MS + this.killConnectBudgetMs());
-    }
+    if (pgid !== undefined) await within(this.killGroup(pgid), KILL_GRACE_MS + this.killConnectBudgetMs());
     try {
       ch.close();
     } catch {
       /* gone */
     }
     await within(closed, 1000);
+  }
+
+  /** Runs the kill script for a process group: on this connection, else on a fresh one. */
+  private async killGroup(pgid: number): Promise<void> {
+    const script = killGroupScript(pgid);
+    if (this.ssh && this.state === 'ready') {
+      try {
+        await this.ssh.execCommand(script);
+        return;
+      } catch (err) {
+        // no channel left (MaxSessions) or the connection just went: a second connection can still do it
+        if (!isChannelOpenFailure(err) && this.state === 'ready') throw err;
+      }
+    }
+    const fresh = await this.establish();
+    try {
+      await fresh.ssh.execCommand(script);
+    } finally {
+      shut(fresh.ssh);
+      for (const h of fresh.hops.reverse()) shut(h);
+    }
+  }
+
+  /** After a drop: reconnect and stop the lost command's process group; says how that went. */
+  private async reapAfterLoss(pgid: number | undefined): Promise<string> {
+    if (pgid === undefined) return '';
+    let error: unknown;
+    const ok = await within(
+      this.killGroup(pgid).catch((err: unknown) => {
+        error = err;
+        throw err;
+      }),
+      KILL_GRACE_MS + this.killConnectBudgetMs(),
+    );
+    if (ok && error === undefined) return '; its processes on the host were stopped over a new connection';
+    const why = error instanceof Error ? error.message : 'no answer in time';
+    return `; could not reconnect to stop its processes (process group ${pgid}): ${why}`;
   }
 
   private killConnectBudgetMs(): number {

@@ -1,4 +1,5 @@
 /** Results: one discriminated union per step and host, and the run they add up to. */
+import { constants } from 'node:os';
 import type { FailureKind } from '../errors';
 import type { Risk } from '../dsl/types';
 
@@ -104,8 +105,19 @@ export function countResult(stats: HostStats, r: StepResult): void {
 /** Exit codes, documented in the README: 0 ok, 1 usage, 2 failed step, 4 unreachable, 130 interrupted. */
 export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
 
-export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean): number {
-  if (interrupted) return EXIT.interrupted;
+/** Why a run was interrupted: the signal that asked (Ctrl-C is SIGINT). */
+export interface Interrupt {
+  signal: NodeJS.Signals;
+}
+
+/** 128 + the signal's number, as shells report a process the signal ended: SIGINT 130, SIGTERM 143, SIGHUP 129. */
+export function interruptExitCode(reason: unknown): number {
+  const signal = typeof reason === 'object' && reason !== null && 'signal' in reason ? (reason as Interrupt).signal : 'SIGINT';
+  return 128 + (constants.signals[signal] ?? constants.signals.SIGINT);
+}
+
+export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, reason?: unknown): number {
+  if (interrupted) return interruptExitCode(reason);
   const all = Object.values(stats);
   if (all.some((s) => s.failed > 0)) return EXIT.failed;
   if (all.some((s) => s.unreachable > 0)) return EXIT.unreachable;

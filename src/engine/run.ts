@@ -57,6 +57,15 @@ interface HostState {
   out?: { step: string; kind: 'failed' | 'unreachable' };
 }
 
+/** How long a stopped step may take to wind down (TERM, 2 s grace, KILL, maybe a reconnect). */
+const STOP_BUDGET_MS = 15_000;
+
+/** Waits for `p` to settle, at most `ms`. */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
+}
+
 const SECRET_VAR = /(^|_)(password|passwd|secret|token|private_key_passphrase)$/i;
 
 function mergeVars(...layers: (Vars | undefined)[]): Vars {
@@ -207,7 +216,9 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
   // One listener on the second-Ctrl-C signal aborts every running host-step.
   const running = new Set<AbortController>();
   const onHard = () => {
-    for (const c of running) c.abort(new StepFailure('interrupted', 'interrupted by a second Ctrl-C'));
+    const signal = (opts.signal?.reason as { signal?: string } | undefined)?.signal;
+    const why = signal === undefined || signal === 'SIGINT' ? 'interrupted by a second Ctrl-C' : `interrupted by ${signal}`;
+    for (const c of running) c.abort(new StepFailure('interrupted', why));
   };
   opts.hardSignal?.addEventListener('abort', onHard, { once: true });
 
@@ -290,7 +301,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     results,
     interrupted,
     ...(aborted ? { aborted } : {}),
-    exitCode: usageFailure && !interrupted ? EXIT.usage : exitCodeFor(stats, interrupted),
+    exitCode: usageFailure && !interrupted ? EXIT.usage : exitCodeFor(stats, interrupted, opts.signal?.reason),
   };
   await reporter.playEnd(summary);
   return summary;
@@ -326,7 +337,8 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
               timer = setTimeout(() => {
                 const err = new StepFailure('timeout', `timed out after ${timeout}s${rec.lastCommand ? ` running: ${rec.lastCommand}` : ''}`, rec.lastCommand ? { command: rec.lastCommand } : {});
                 ctl.abort(err);
-                reject(err);
+                // the step ends once its commands are stopped on the host, not when the kill starts
+                void settleWithin(body, STOP_BUDGET_MS).then(() => reject(err));
               }, timeout * 1000);
             }),
           ])
@@ -337,7 +349,8 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
       if (outcome.status === 'changed') return { ...base(), status: 'changed', ...(checkMode ? { predicted: true } : {}) };
       return { ...base(), status: 'ok' };
     } catch (err) {
-      const failure = toFailure(ctl.signal.aborted && !(err instanceof StepFailure) ? ctl.signal.reason : err, s.definedAt, rec.lastCommand);
+      // a step stopped by its timeout or an interrupt fails for that reason, not with what its command said when killed
+      const failure = toFailure(ctl.signal.aborted && ctl.signal.reason instanceof StepFailure ? ctl.signal.reason : err, s.definedAt, rec.lastCommand);
       if (isConnectionFailure(err)) return { ...base(), status: 'unreachable', failure };
       if (failure.kind === 'connection-lost') failure.message = `connection lost during "${s.name}": ${failure.message}`;
       return { ...base(), status: 'failed', failure, ...(s.ignoreErrors ? { ignored: true } : {}) };
