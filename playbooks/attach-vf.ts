@@ -6,7 +6,7 @@
  */
 import { playbook, step, across, sh, expectThat, fail } from 'marshal';
 import { domains, domainXml } from './lib/facts';
-import { vfPci } from './lib/cx7';
+import { byPair, vfPci } from './lib/cx7';
 import { MAX_MIGRATING_VFS_PER_PF, allDomainXml, noViommu, renderVfXml, vfIdentity, vfsInUse, xmlPath, type VfVars } from './lib/vf';
 
 export default playbook<VfVars>({
@@ -26,7 +26,7 @@ export default playbook<VfVars>({
     noViommu(),
     across({
       name: 'VF MAC address is unique on source and destination',
-      across: 'pair',
+      across: byPair,
       verify: async (g) => {
         const src = g.one('source');
         const dst = g.one('destination');

@@ -8,7 +8,7 @@
  */
 import { playbook, step, across, sh, expectThat, fail, unchanged, StepFailure, type HostContext } from 'marshal';
 import { domains, domainXml, classifyMigrationError, links, ping } from './lib/facts';
-import { preparedAssertions } from './lib/cx7';
+import { byPair, preparedAssertions } from './lib/cx7';
 import { noViommu, vfIdentity, type VfVars } from './lib/vf';
 
 interface Vars extends VfVars {
@@ -42,7 +42,7 @@ export default playbook<Vars>({
     noViommu({ onlyIfRunningHere: true }),
     across({
       name: 'Step 9: VM live-migrated to the destination',
-      across: 'pair',
+      across: byPair,
       risk: 'migration',
       hosts: 'source:destination',
       run: async (g) => {
@@ -72,7 +72,7 @@ export default playbook<Vars>({
     }),
     across({
       name: 'Guest: VF interface present and passing traffic',
-      across: 'pair',
+      across: byPair,
       verify: async (g) => {
         const src = g.one('source');
         const guest = g.one('guests');

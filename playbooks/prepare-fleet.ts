@@ -7,7 +7,7 @@
  *   marshal run playbooks/prepare-fleet.ts -i fleet.yml --limit 'rack1*'
  */
 import { playbook } from 'marshal';
-import { preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+import { byPair, preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
 
 export default playbook<Cx7Vars>({
   name: 'Prepare a CX-7 fleet for VF live migration (rolling, by pair)',
@@ -15,7 +15,7 @@ export default playbook<Cx7Vars>({
   requires: ['pf_pci', 'ovs_bridge', 'pair'],
   defaults: { ovs_bridge: 'ovs-sriov' },
   serial: process.env.MARSHAL_FLEET_BATCH ?? 5,
-  batchBy: 'pair',
+  batchBy: byPair,
   // stop rolling out when a batch goes badly: more than a fifth of its hosts failed
   maxFailPercentage: 20,
   steps: [...preflight(), ...prepareSteps()],

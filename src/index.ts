@@ -7,6 +7,7 @@ export { VERSION } from './version';
 // authoring
 export { playbook, isPlaybook } from './dsl/playbook';
 export { step, across, unchanged } from './dsl/step';
+export { byVar } from './dsl/group';
 export { expectEqual, expectThat, fail } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret, MASK } from './dsl/command';
 export { defineFact, FactParseError } from './dsl/fact';
@@ -15,6 +16,7 @@ export type { Fact } from './dsl/fact';
 export type {
   Vars,
   Risk,
+  GroupKey,
   RunOptions,
   Logger,
   HostContext,
@@ -38,7 +40,7 @@ export type { FailureKind } from './errors';
 export { runPlaybook } from './engine/run';
 export type { EngineOptions } from './engine/run';
 export { loadPlaybook } from './engine/load';
-export type { StepResult, RunSummary, HostStats, Failure, Status } from './engine/results';
+export type { StepResult, RunSummary, HostStats, Failure, Status } from './results/results';
 export type { Reporter } from './report/types';
 export type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './connection/types';
 export type { Inventory, InventoryHost, InventoryGroup } from './inventory/types';

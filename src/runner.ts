@@ -3,13 +3,12 @@
  * It wires inventory → plan → engine → connections → reporters; no parsing of flags here.
  */
 import { resolve } from 'node:path';
-import { loadInventory, selectHosts } from './inventory/index';
-import type { Inventory } from './inventory/types';
+import { loadInventory } from './inventory/index';
 import { loadPlaybook } from './engine/load';
 import { runPlaybook } from './engine/run';
-import { selectSteps } from './engine/select';
-import type { RunSummary } from './engine/results';
-import type { Playbook, Step, Vars } from './dsl/types';
+import { planRun, type Plan } from './plan/plan';
+import type { RunSummary } from './results/results';
+import type { Step, Vars } from './dsl/types';
 import { ConnectionPool, specFromHostVars } from './connection/index';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
@@ -17,6 +16,7 @@ import { JsonReportReporter, PinoLogReporter } from './report/files';
 import { Masker } from './report/mask';
 import type { Reporter } from './report/types';
 import { UsageError } from './errors';
+import { groupLabel } from './dsl/group';
 
 export interface RunFilesOptions {
   playbookFile: string;
@@ -45,33 +45,31 @@ export interface RunFilesOptions {
   masker?: Masker;
 }
 
-export interface Plan {
-  playbook: Playbook<any>;
-  inventory: Inventory;
-  hosts: string[];
-  steps: Step[];
-}
+export type { Plan };
 
-/** Loads and resolves everything a run needs, so bad input fails before any host is touched. */
-export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask'>): Promise<Plan> {
+/** Loads the playbook and inventory and plans the run, so bad input fails before any host is touched. */
+export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask' | 'extraVars'>): Promise<Plan> {
   if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
   const playbook = loadPlaybook(o.playbookFile);
   const inventory = await loadInventory(o.inventory);
-  let hosts = selectHosts(inventory, playbook.hosts);
-  if (o.limit) {
-    const limited = new Set(selectHosts(inventory, o.limit));
-    hosts = hosts.filter((h) => limited.has(h));
-  }
-  const filter = { ...(o.tags ? { tags: o.tags } : {}), ...(o.skipTags ? { skipTags: o.skipTags } : {}), ...(o.startAtTask ? { startAt: o.startAtTask } : {}) };
-  return { playbook, inventory, hosts, steps: selectSteps(playbook.steps, filter) };
+  return planRun({
+    playbook,
+    playbookFile: resolve(o.playbookFile),
+    inventory,
+    ...(o.limit ? { limit: o.limit } : {}),
+    ...(o.tags ? { tags: o.tags } : {}),
+    ...(o.skipTags ? { skipTags: o.skipTags } : {}),
+    ...(o.startAtTask ? { startAt: o.startAtTask } : {}),
+    ...(o.extraVars ? { extraVars: o.extraVars } : {}),
+  });
 }
 
 export function listTasks(p: Plan): string {
   const lines = [`playbook: ${p.playbook.name}`, '', `  play #1 (${p.playbook.hosts}): ${p.playbook.name}\tTAGS: []`, '    tasks:'];
   for (const s of p.steps) {
     const tags = s.tags?.length ? `\tTAGS: [${s.tags.join(', ')}]` : '\tTAGS: []';
-    const risk = s.risk ? ` (changes ${s.risk})` : '';
-    const kind = s.kind === 'across' ? ` (across ${typeof s.across === 'string' ? s.across : 'groups'})` : '';
+    const risk = s.risk ? ` [risk: ${s.risk}]` : '';
+    const kind = s.kind === 'across' ? ` (across ${groupLabel(s.across)})` : '';
     lines.push(`      ${s.name}${kind}${risk}${tags}`);
   }
   return lines.join('\n') + '\n';
@@ -91,6 +89,7 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
   const pool = new ConnectionPool({ connectConcurrency: 32 });
   try {
     return await runPlaybook({
+      plan: p,
       playbook: p.playbook,
       playbookFile: resolve(o.playbookFile),
       inventory: p.inventory,

@@ -2,7 +2,7 @@
  * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
  * Every step reads the state back: addresses and names are discovered, never guessed.
  */
-import { step, across, sh, expectEqual, expectThat, fail, unchanged, type HostContext, type HostStep, type Step } from 'marshal';
+import { step, across, byVar, sh, expectEqual, expectThat, fail, unchanged, type HostContext, type HostStep, type Step } from 'marshal';
 import {
   arch, isSupportedArch, rpmPackage, unitState,
   mellanoxDevices, CX7_PF_DEVICE, MELLANOX_VENDOR,
@@ -13,6 +13,9 @@ import {
   ovsOtherConfigValue, bridgeExists, bridgePorts,
   nodeDeviceName,
 } from './facts';
+
+/** A source and its destination share a `pair` var: across-steps and rolling batches group by it. */
+export const byPair = byVar('pair');
 
 /** Vars every CX-7 host needs (set per host in the inventory). */
 export interface Cx7Vars {
@@ -125,7 +128,7 @@ export function preflight(): Step<Cx7Vars>[] {
     across<Cx7Vars>({
       name: 'Preflight: source and destination have the same PSID and firmware',
       tags: ['preflight'],
-      across: 'pair',
+      across: byPair,
       verify: async (g) => {
         const src = g.one('source');
         const dst = g.one('destination');

@@ -5,7 +5,7 @@
  * once, like a second Ctrl-C: the recap, report and log are still written and whatever Marshal
  * started on the hosts is stopped before it exits (128 + the signal's number: 143, 129).
  */
-import type { Interrupt } from '../engine/results';
+import type { Interrupt } from '../results/results';
 
 export interface Interrupts {
   /** Aborted on the first signal: start no new steps. Its reason is the Interrupt. */

@@ -56,6 +56,28 @@ function pathList(host: string, vars: Record<string, unknown>, name: string): st
 
 const POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
 
+/** ansible_become_password and its older spellings, first set wins. */
+const BECOME_PASSWORD_VARS = ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'];
+
+/**
+ * The become a command runs with, decided in one place: a step's or play's `become` (true, a
+ * user name, or false to turn it off) over the host's ansible_become* vars (Ansible's truthy
+ * set: yes/on/1/true/y, any case). `password` (-K) beats the host's become password.
+ */
+export function becomeFor(
+  host: string,
+  vars: Record<string, unknown>,
+  want: boolean | string | undefined,
+  password?: string,
+): { user: string; password?: string; method: 'sudo' } | false | undefined {
+  const chosen = want ?? (bool(host, vars, 'ansible_become') ? true : undefined);
+  if (chosen === undefined) return undefined;
+  if (chosen === false) return false;
+  const user = typeof chosen === 'string' ? chosen : (str(host, vars, 'ansible_become_user') ?? 'root');
+  const pw = password ?? str(host, vars, ...BECOME_PASSWORD_VARS);
+  return pw !== undefined ? { user, password: pw, method: 'sudo' } : { user, method: 'sudo' };
+}
+
 export function specFromHostVars(name: string, vars: Record<string, unknown>, defaults: SpecDefaults = {}): ConnectionSpec {
   const transport = str(name, vars, 'ansible_connection') ?? defaults.transport ?? 'ssh';
   if (transport !== 'ssh' && transport !== 'local') throw bad(name, 'ansible_connection', transport, '"ssh" or "local"');
@@ -88,7 +110,7 @@ export function specFromHostVars(name: string, vars: Record<string, unknown>, de
 
   const enabled = bool(name, vars, 'ansible_become');
   const becomeUser = str(name, vars, 'ansible_become_user');
-  const becomePassword = str(name, vars, 'ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass');
+  const becomePassword = str(name, vars, ...BECOME_PASSWORD_VARS);
   const method = str(name, vars, 'ansible_become_method');
   if (method !== undefined && method !== 'sudo') throw bad(name, 'ansible_become_method', method, '"sudo" (the only method supported)');
   if (enabled !== undefined || becomeUser !== undefined || becomePassword !== undefined || method !== undefined) {

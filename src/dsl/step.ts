@@ -33,8 +33,8 @@ function validateCommon(opts: Record<string, unknown>, at: string | undefined, a
   if (opts.tags !== undefined && (!Array.isArray(opts.tags) || opts.tags.some((t) => typeof t !== 'string'))) {
     throw located(`${label}: \`tags\` must be an array of strings`, at);
   }
-  if (opts.risk !== undefined && !['firmware', 'migration', 'disruptive'].includes(opts.risk as string)) {
-    throw located(`${label}: \`risk\` must be 'firmware', 'migration' or 'disruptive'`, at);
+  if (opts.risk !== undefined && (typeof opts.risk !== 'string' || !/^[a-z][a-z0-9-]*$/.test(opts.risk))) {
+    throw located(`${label}: \`risk\` must be a lower-case label such as 'firmware' or 'reboot', got ${JSON.stringify(opts.risk)}`, at);
   }
   if (opts.run === undefined && opts.verify === undefined) {
     throw located(`${label}: a step needs \`run\` or \`verify\` (or both)`, at);
@@ -57,8 +57,8 @@ export function across<V extends object = Vars>(opts: AcrossStepOptions<V>): Acr
   const at = opts.definedAt ?? callerLocation();
   validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...ACROSS_KEYS, 'definedAt']));
   const a = opts.across as unknown;
-  if (a !== 'pair' && a !== 'all' && typeof a !== 'function') {
-    throw located(`step "${opts.name}": \`across\` must be 'pair', 'all' or a function`, at);
+  if (a !== 'all' && typeof a !== 'function') {
+    throw located(`step "${opts.name}": \`across\` must be 'all' or a grouping such as byVar('pair')`, at);
   }
   return Object.freeze({ ...opts, kind: 'across' as const, definedAt: at });
 }

@@ -8,8 +8,19 @@ import type { ExecResult } from '../connection/types';
 
 export type Vars = Record<string, unknown>;
 
-/** What a step may declare it changes, so the run reports it loudly and users opt in knowingly. */
-export type Risk = 'firmware' | 'migration' | 'disruptive';
+/**
+ * A label a step declares for a risky change (e.g. 'firmware', 'reboot'): the run shows it on the
+ * step and lists every such change again after the recap. Playbooks choose their own labels.
+ */
+export type Risk = string;
+
+/**
+ * How hosts are grouped (across-steps, batchBy): each host's key, or undefined when the host has
+ * none. `byVar('rack')` groups by a var; `label` names the grouping in listings and errors.
+ */
+export type GroupKey = ((host: { readonly name: string; readonly vars: Readonly<Vars> }) => string | undefined) & {
+  readonly label?: string;
+};
 
 export interface RunOptions {
   /** Exit codes that are not failures (default [0]). */
@@ -73,7 +84,7 @@ export interface StepCommon<V extends object> {
   tags?: readonly string[];
   /** Seconds; the remote commands are stopped when it expires. */
   timeout?: number;
-  /** Declares a firmware change, a migration or another disruptive change: shown and reported. */
+  /** Declares a risky change by label (e.g. 'firmware', 'reboot'): shown on the step and after the recap. */
   risk?: Risk;
   /** Keep going on this host when the step fails (counted as `ignored`). */
   ignoreErrors?: boolean;
@@ -113,7 +124,7 @@ export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> 
 
 /** A group of hosts an across-step sees together. */
 export interface HostGroupView<V extends object = Vars> {
-  /** The grouping key (e.g. the `pair` var's value). */
+  /** The grouping key (e.g. the value of the var grouped by). */
   readonly key: string;
   readonly hosts: readonly HostContext<V>[];
   /** The one host of this group that is in inventory group `group`; throws when not exactly one. */
@@ -121,11 +132,8 @@ export interface HostGroupView<V extends object = Vars> {
 }
 
 export interface AcrossStepOptions<V extends object = Vars> extends StepCommon<V> {
-  /**
-   * How hosts are grouped: 'pair' groups by the `pair` var (a source and its destination),
-   * 'all' makes one group, or a function returning each host's key.
-   */
-  across: 'pair' | 'all' | ((h: HostContext<V>) => string);
+  /** How hosts are grouped: 'all' makes one group; `byVar('rack')` groups by a var; or any GroupKey. */
+  across: 'all' | GroupKey;
   /** Runs once per group after every host of it reached this step. */
   run?: (g: HostGroupView<V>) => unknown | Promise<unknown>;
   /** Read-only assertion over the group; a throw fails every host of the group. */
@@ -155,10 +163,10 @@ export interface PlaybookOptions<V extends object = Vars> {
   /** Rolling batches: a count, a percentage ('30%'), or a list of them. */
   serial?: number | string | ReadonlyArray<number | string>;
   /**
-   * Keep hosts that belong together in the same serial batch: 'pair' keeps a source with its
-   * destination (same `pair` var); serial then counts groups, not hosts.
+   * Keep hosts that belong together in the same serial batch (e.g. `byVar('pair')`); serial then
+   * counts groups, not hosts. A host without a key is a group of its own.
    */
-  batchBy?: 'pair' | ((host: { name: string; vars: Readonly<Vars> }) => string);
+  batchBy?: GroupKey;
   /** One failure stops every host after the current step. */
   anyErrorsFatal?: boolean;
   /** Abort when more than this percentage of a batch's hosts failed. */
@@ -180,7 +188,7 @@ export interface Playbook<V extends object = Vars> {
   /** Flattened, validated steps. */
   readonly steps: readonly Step<V>[];
   readonly serial?: number | string | ReadonlyArray<number | string>;
-  readonly batchBy?: 'pair' | ((host: { name: string; vars: Readonly<Vars> }) => string);
+  readonly batchBy?: GroupKey;
   readonly anyErrorsFatal: boolean;
   readonly maxFailPercentage?: number;
   readonly become?: boolean | string;

@@ -3,7 +3,7 @@
  * step is running and how many hosts are running, done and failed.
  */
 import type { Reporter, StepStartEvent } from './types';
-import type { RunSummary, StepResult } from '../engine/results';
+import type { RunSummary, StepResult } from '../results/results';
 import { banner, recapLines } from './recap';
 
 export interface ConsoleOptions {
@@ -136,7 +136,9 @@ export class ConsoleReporter implements Reporter {
     this.clearLive();
   }
 
-  message(level: 'info' | 'warn' | 'error', text: string): void {
+  message(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
+    // run-level diagnostics (retries, settling) are for -vv
+    if (level === 'debug' && this.v < 2) return;
     this.write(this.paint(level === 'error' ? C.red : level === 'warn' ? C.yellow : C.gray, text));
   }
 

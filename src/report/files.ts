@@ -3,7 +3,7 @@ import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type pino from 'pino';
 import type { Reporter } from './types';
-import type { RunSummary, StepResult } from '../engine/results';
+import type { RunSummary, StepResult } from '../results/results';
 
 /** Writes a file so a reader never sees half of it: temp file in the same directory, then rename. */
 export function writeFileAtomic(file: string, content: string): void {
@@ -47,7 +47,7 @@ export class PinoLogReporter implements Reporter {
     this.logger[level](entry, `${r.host} ${r.step}: ${r.status}`);
   }
 
-  message(level: 'info' | 'warn' | 'error', text: string): void {
+  message(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
     this.logger[level]({ event: 'message' }, text);
   }
 

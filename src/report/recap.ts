@@ -1,5 +1,5 @@
 /** Ansible's PLAY RECAP layout, so people and tools that read Ansible's output read ours. */
-import type { HostStats } from '../engine/results';
+import type { HostStats } from '../results/results';
 
 export function recapLines(stats: Record<string, HostStats>): string[] {
   const names = Object.keys(stats);

@@ -1,5 +1,5 @@
 /** What the engine tells reporters. Data flows one way: the engine never reads from them. */
-import type { RunSummary, StepResult } from '../engine/results';
+import type { RunSummary, StepResult } from '../results/results';
 import type { Risk } from '../dsl/types';
 
 export interface PlayStartEvent {
@@ -27,8 +27,8 @@ export interface Reporter {
   hostStart?(host: string, step: StepStartEvent): void;
   result?(r: StepResult): void;
   stepEnd?(e: StepStartEvent): void;
-  /** Free-form run-level message (interrupt received, abort reasons). */
-  message?(level: 'info' | 'warn' | 'error', text: string): void;
+  /** Free-form run-level message (interrupt received, abort reasons; 'debug': retries and settling, shown at -vv). */
+  message?(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
   playEnd?(summary: RunSummary): void | Promise<void>;
 }
 

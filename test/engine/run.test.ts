@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { runPlaybook } from '../../src/engine/run';
 import { playbook } from '../../src/dsl/playbook';
 import { step, across, unchanged } from '../../src/dsl/step';
+import { byVar } from '../../src/dsl/group';
 import { expectEqual } from '../../src/dsl/expect';
 import { sh } from '../../src/dsl/command';
 import { ConnectionError, UsageError } from '../../src/errors';
-import type { StepResult } from '../../src/engine/results';
+import type { StepResult } from '../../src/results/results';
 import { fakeConnector, memoryInventory } from '../support/fake';
 
 /** A tiny key-value "host": `get K`, `set K V`. */
@@ -121,7 +122,7 @@ describe('engine: check → run → verify', () => {
       hosts: 'source:destination',
       steps: [
         step({ name: 'preflight', verify: async (h) => void (await h.run(sh`preflight`)) }),
-        across({ name: 'pair ready', across: 'pair', verify: (g) => expectEqual(g.one('source').vars.pair, g.one('destination').vars.pair) }),
+        across({ name: 'pair ready', across: byVar('pair'), verify: (g) => expectEqual(g.one('source').vars.pair, g.one('destination').vars.pair) }),
         setStep('x', '1'),
       ],
     });
@@ -171,8 +172,8 @@ describe('engine: serial batches keep pairs together', () => {
       name: 'b',
       hosts: 'source:destination',
       serial: 2,
-      batchBy: 'pair',
-      steps: [across({ name: 'pair', across: 'pair', verify: (g) => expectEqual(g.hosts.length, 2, 'hosts in the pair') })],
+      batchBy: byVar('pair'),
+      steps: [across({ name: 'pair', across: byVar('pair'), verify: (g) => expectEqual(g.hosts.length, 2, 'hosts in the pair') })],
     });
     const s = await runPlaybook({ playbook: pb, inventory: pairs, connect, reporters: [{ batchStart: (b) => batches.push(b) }] });
     expect(s.exitCode).toBe(0);

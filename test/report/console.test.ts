@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { ConsoleReporter } from '../../src/report/console';
 import { recapLines } from '../../src/report/recap';
-import type { RunSummary, StepResult } from '../../src/engine/results';
-import { emptyStats } from '../../src/engine/results';
+import type { RunSummary, StepResult } from '../../src/results/results';
+import { emptyStats } from '../../src/results/results';
 
 function sink(isTTY: boolean) {
   let text = '';

@@ -5,7 +5,7 @@ import { FactParseError, type Fact } from '../dsl/fact';
 import type { HostContext, Logger, RunOptions, Vars } from '../dsl/types';
 import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { renderFile } from '../template/index';
-import type { CommandRecord } from './results';
+import type { CommandRecord } from '../results/results';
 
 export type Phase = CommandRecord['phase'];
 
@@ -128,7 +128,7 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       const started = Date.now();
       const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
       if (opts.mode !== undefined) putOpts.mode = opts.mode;
-      if (d.become) putOpts.become = d.become;
+      if (d.become !== undefined) putOpts.become = d.become;
       await conn.putFile(path, content, putOpts);
       d.recorder.commands.push({ command: `put ${path}`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
       return { changed: true };

@@ -1,0 +1,35 @@
+/** Turning whatever a step threw into the Failure its result records. */
+import { ConnectionError, StepFailure } from '../errors';
+import type { Failure } from '../results/results';
+import { userFrame } from '../util/stack';
+import { tail } from './context';
+
+/** Connection-level failures take the host out of the play (unreachable), not just the step. */
+export function isConnectionFailure(err: unknown): err is StepFailure {
+  return err instanceof ConnectionError || (err instanceof StepFailure && ['unreachable', 'auth', 'hostkey'].includes(err.kind));
+}
+
+function fromStepFailure(err: StepFailure, lastCommand: string | undefined): Failure {
+  const f: Failure = { kind: err.kind, message: err.message };
+  const cmd = err.command ?? (err.kind === 'verify' ? lastCommand : undefined);
+  if (cmd !== undefined) f.command = cmd;
+  if (err.kind === 'verify' && cmd && !err.message.includes(cmd)) f.message = `${err.message} (${cmd})`;
+  if (err.exitCode !== undefined) f.exitCode = err.exitCode;
+  if (err.stderr) f.stderrTail = tail(err.stderr);
+  if (err.expected !== undefined) f.expected = err.expected;
+  if (err.seen !== undefined) f.seen = err.seen;
+  return f;
+}
+
+/** A StepFailure keeps its kind and evidence; any other throw is located at the user's code. */
+export function toFailure(err: unknown, definedAt: string | undefined, lastCommand: string | undefined): Failure {
+  let f: Failure;
+  if (err instanceof StepFailure) f = fromStepFailure(err, lastCommand);
+  else {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const where = userFrame(e);
+    f = { kind: 'error', message: `${e.message}${where ? ` (at ${where})` : ''}` };
+  }
+  if (definedAt) f.definedAt = definedAt;
+  return f;
+}
