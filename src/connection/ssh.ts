@@ -18,7 +18,7 @@ import { verifyHostKey } from './known-hosts';
 import { resolveEndpoint, resolveHop, type ResolvedEndpoint } from './resolve';
 import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
-import { effectiveBecome, maskSecrets, newMarkers, StderrFilter, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
 
 /** How long a stopped command gets between TERM and KILL. */
 const KILL_GRACE_MS = 2000;
@@ -268,6 +268,7 @@ export class SshConnection implements Connection {
     if (this.state !== 'ready') await this.connect();
     const become = effectiveBecome(this.spec.become, opts.become);
     const wrapped = wrapCommand({ command, reportPgid: true, become, env: opts.env }, this.markers);
+    refuseUnsendable(this.spec.name, command, wrapped.text);
     return this.run(command, wrapped.text, become, opts);
   }
 
@@ -277,8 +278,9 @@ export class SshConnection implements Connection {
     const secrets = [become?.password, this.spec.password];
     const mask = (s: string): string => maskSecrets(s, secrets);
     const passwordMode = become?.password !== undefined;
-    const filter = new StderrFilter(this.markers, passwordMode);
-    const stdout: Buffer[] = [];
+    const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: passwordMode }, limit, secrets);
+    const filter = capture.stderr;
 
     return new Promise<ExecResult>((resolve, reject) => {
       let settled = false;
@@ -288,7 +290,7 @@ export class SshConnection implements Connection {
       let wrongPassword = false;
       let timer: NodeJS.Timeout | undefined;
 
-      const partial = () => ({ command, stdout: mask(Buffer.concat(stdout).toString('utf8')), stderr: mask(filter.cleaned()) });
+      const partial = () => capture.result();
       const done = (): void => {
         settled = true;
         if (timer) clearTimeout(timer);
@@ -335,7 +337,7 @@ export class SshConnection implements Connection {
         }
         if (become && !filter.becomeOk) return fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
         done();
-        const result: ExecResult = { command, stdout: out.stdout, stderr: out.stderr, exitCode: code, durationMs: performance.now() - started };
+        const result: ExecResult = { ...out, exitCode: code, durationMs: performance.now() - started };
         if (signal) result.signal = signal;
         resolve(result);
       };
@@ -361,7 +363,7 @@ export class SshConnection implements Connection {
                   signal = s ?? null;
                 });
                 ch.on('close', () => res({ code, signal }));
-                ch.on('data', (c: Buffer) => stdout.push(c));
+                ch.on('data', (c: Buffer) => capture.stdout.push(c));
                 ch.stderr.on('data', (c: Buffer) => onStderr(ch, c));
                 // With sudo asking, stdin waits until sudo has let us in (see onStderr).
                 if (!passwordMode) sendStdin(ch, opts.stdin);

@@ -136,6 +136,11 @@ export class ConsoleReporter implements Reporter {
     this.clearLive();
   }
 
+  /** -vvv: one line of a host's connection trace (as Ansible's `<host> SSH: ...`). */
+  connectionTrace(host: string, text: string): void {
+    if (this.v >= 3) this.write(this.paint(C.gray, `<${host}> ${text}`));
+  }
+
   message(level: 'info' | 'warn' | 'error', text: string): void {
     this.write(this.paint(level === 'error' ? C.red : level === 'warn' ? C.yellow : C.gray, text));
   }
