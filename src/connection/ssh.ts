@@ -14,7 +14,8 @@ import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type C
 import { ConnectionError, StepFailure, type FailureKind } from '../errors';
 import { quote } from '../dsl/command';
 import { classifyConnectError, type ConnectContext } from './classify';
-import { verifyHostKey } from './known-hosts';
+import { fingerprint, hostKeyAlgorithms as knownHostKeyAlgorithms, keyTypeOf, knownHostName, verifyHostKey, type VerifyOutcome } from './known-hosts';
+import { backoffMs, droppedBeforeHandshake, handshakeGate } from './handshake';
 import { resolveEndpoint, resolveHop, type ResolvedEndpoint } from './resolve';
 import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
@@ -91,36 +92,91 @@ function shut(ssh: NodeSSH): void {
   transports.get(ssh)?.destroy();
 }
 
-/** Opens one authenticated, host-key-checked SSH connection, over `sock` when jumping. */
-async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, via: string | undefined): Promise<NodeSSH> {
-  const ctx: ConnectContext = { name: ep.name, address: ep.address, port: ep.port, user: ep.user, timeoutMs: ep.connectTimeoutMs, methods: [] };
-  if (via) ctx.via = via;
-  const queue = authAttempts(ep);
-  let socket = sock;
+/** A connection trace line sink (-vvv), or nothing. */
+type Trace = ((text: string) => void) | undefined;
+
+/** ssh2's default host key algorithms, in its order (ed25519 is supported by every Node we run on). */
+const DEFAULT_HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** Opens a TCP connection to the endpoint (no jump host). */
+function directSocket(ep: ResolvedEndpoint): Duplex {
+  const s = new Socket();
+  s.setNoDelay(true); // many small request/response packets: Nagle only adds latency
+  s.on('error', () => undefined); // ssh2 reports it; this keeps an early error from being unhandled
+  s.connect({ host: ep.address, port: ep.port });
+  return s;
+}
+
+/**
+ * Opens one authenticated, host-key-checked SSH connection (through `openSock` when jumping).
+ * Handshakes to one endpoint are gated (see handshake.ts); one the server drops before it
+ * finishes (MaxStartups) is retried with backoff while the connect timeout lasts.
+ */
+async function connectEndpoint(ep: ResolvedEndpoint, openSock: (() => Promise<Duplex>) | undefined, via: string | undefined, trace: Trace): Promise<NodeSSH> {
+  const where = `${ep.address}:${ep.port}${via ? ` ${via}` : ''}`;
   // RFC 6761 §6.4: names under .invalid never resolve; answer at once instead of asking DNS.
-  if (!socket && /(^|\.)invalid\.?$/i.test(ep.address)) {
+  if (!openSock && /(^|\.)invalid\.?$/i.test(ep.address)) {
+    const ctx = connectContext(ep, via);
     throw classifyConnectError(Object.assign(new Error(`getaddrinfo ENOTFOUND ${ep.address}`), { code: 'ENOTFOUND' }), ctx);
   }
-  if (!socket) {
-    const s = new Socket();
-    s.setNoDelay(true); // many small request/response packets: Nagle only adds latency
-    s.on('error', () => undefined); // ssh2 reports it; this keeps an early error from being unhandled
-    s.connect({ host: ep.address, port: ep.port });
-    socket = s;
+  trace?.(`ssh: connecting to ${ep.user}@${where} (timeout ${ep.connectTimeoutMs} ms)`);
+  const gate = handshakeGate(`${via ?? 'direct'} ${ep.address}:${ep.port}`);
+  let deadline: number | undefined;
+  for (let attempt = 1; ; attempt++) {
+    await gate.acquire();
+    deadline ??= Date.now() + ep.connectTimeoutMs; // the queue before the first attempt does not count
+    const ctx = connectContext(ep, via);
+    let wait: number;
+    try {
+      const sock = openSock ? await openSock() : directSocket(ep);
+      return await handshake(ep, sock, ctx, Math.max(1000, deadline - Date.now()), trace);
+    } catch (err) {
+      if (err instanceof ConnectionError || ctx.hostKeyProblem || !droppedBeforeHandshake(err)) throw classifyConnectError(err, ctx);
+      wait = backoffMs(attempt);
+      ctx.dropped = { attempts: attempt };
+      if (Date.now() + wait >= deadline) throw classifyConnectError(err, ctx);
+      gate.lower(gate.inUse - 1);
+      trace?.(`ssh: ${where} closed the connection before the handshake (attempt ${attempt}: ${(err as Error).message}); probably MaxStartups: retrying in ${wait} ms, now ${gate.limit} handshakes at once to it`);
+    } finally {
+      gate.release();
+    }
+    await delay(wait);
   }
+}
+
+function connectContext(ep: ResolvedEndpoint, via: string | undefined): ConnectContext {
+  const ctx: ConnectContext = { name: ep.name, address: ep.address, port: ep.port, user: ep.user, timeoutMs: ep.connectTimeoutMs, methods: [] };
+  if (via) ctx.via = via;
+  return ctx;
+}
+
+/** Host key algorithms to offer: the types known_hosts holds for this host first, as OpenSSH does. */
+function hostKeyAlgorithms(ep: ResolvedEndpoint, trace: Trace): string[] | undefined {
+  if (ep.policy === 'off') return undefined;
+  const hk = knownHostKeyAlgorithms(ep.knownHostsFiles, ep.address, ep.port, DEFAULT_HOST_KEY_ALGORITHMS);
+  if (hk) trace?.(`ssh: known_hosts has ${hk.knownTypes.join(', ')} for ${knownHostName(ep.address, ep.port)}: offering host key algorithms ${hk.algorithms.join(',')}`);
+  return hk?.algorithms;
+}
+
+/** One handshake attempt over `socket`: raw ssh2/node-ssh errors are thrown as they are. */
+async function handshake(ep: ResolvedEndpoint, socket: Duplex, ctx: ConnectContext, timeoutMs: number, trace: Trace): Promise<NodeSSH> {
+  const queue = authAttempts(ep);
   const ssh = new NodeSSH();
+  const algorithms = hostKeyAlgorithms(ep, trace);
   const config: Config = {
     host: ep.address,
     port: ep.port,
     sock: socket as unknown as Config['sock'],
     username: ep.user,
-    readyTimeout: ep.connectTimeoutMs,
+    readyTimeout: timeoutMs,
     keepaliveInterval: ep.keepaliveIntervalMs,
     keepaliveCountMax: ep.keepaliveCountMax,
+    ...(algorithms ? { algorithms: { serverHostKey: algorithms as NonNullable<NonNullable<Config['algorithms']>['serverHostKey']> } } : {}),
     hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
       verifyHostKey({ hostLabel: ep.name, host: ep.address, port: ep.port, keyBlob: key, files: ep.knownHostsFiles, policy: ep.policy }).then(
         (o) => {
           if (!o.ok) ctx.hostKeyProblem = o.message;
+          trace?.(`ssh: host key ${keyTypeOf(key)} ${fingerprint(key)}: ${hostKeyNote(o, ep.policy)}`);
           verify(o.ok);
         },
         (err: Error) => {
@@ -136,6 +192,7 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
         if (!a) return next(false as unknown as AuthenticationType);
         if (authsLeft && !authsLeft.includes(a.needs)) continue;
         ctx.methods.push(a.label);
+        trace?.(`ssh: trying auth ${a.label}`);
         return next(a.method);
       }
     },
@@ -145,13 +202,21 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
   } catch (err) {
     ssh.dispose();
     socket.destroy();
-    throw classifyConnectError(err, ctx);
+    throw err;
   }
+  trace?.(`ssh: authenticated as ${ep.user} on ${ep.address}:${ep.port}${ctx.via ? ` ${ctx.via}` : ''} (${ctx.methods[ctx.methods.length - 1] ?? 'none'})`);
   // Every client, jump hosts and short-lived kill connections included, needs an error listener:
   // a reset after connect (a jump host going away) would otherwise crash the process.
   ssh.connection?.on('error', () => undefined);
   transports.set(ssh, socket);
   return ssh;
+}
+
+function hostKeyNote(o: VerifyOutcome, policy: string): string {
+  if (!o.ok) return 'refused';
+  if (o.added) return `new, recorded in ${o.added.file} (accept-new)`;
+  if (o.entry) return `matches ${o.entry.file}:${o.entry.line}`;
+  return `not checked (host key checking ${policy})`;
 }
 
 function isChannelOpenFailure(err: unknown): boolean {
@@ -209,23 +274,28 @@ export class SshConnection implements Connection {
   private async establish(): Promise<{ ssh: NodeSSH; hops: NodeSSH[] }> {
     const ep = resolveEndpoint(this.spec);
     const hopEps = ep.jumps.map((h) => resolveHop(h, this.spec, ep));
+    const trace = this.spec.debug;
+    if (hopEps.length > 0) trace?.(`ssh: jump hosts ${hopEps.map((h) => `${h.user}@${h.address}:${h.port}`).join(' -> ')}`);
     const opened: NodeSSH[] = [];
     try {
-      let sock: Duplex | undefined;
+      let openSock: (() => Promise<Duplex>) | undefined;
       let via: string | undefined;
       for (let i = 0; i < hopEps.length; i++) {
         const hop = hopEps[i]!;
         const next = hopEps[i + 1] ?? ep;
-        const hopSsh = await connectEndpoint(hop, sock, via);
+        const hopSsh = await connectEndpoint(hop, openSock, via, trace);
         opened.push(hopSsh);
         via = `via jump host ${hop.user}@${hop.address}:${hop.port}`;
-        try {
-          sock = await hopSsh.forwardOut('127.0.0.1', 0, next.address, next.port);
-        } catch (err) {
-          throw new ConnectionError('unreachable', `${this.spec.name}: jump host ${hop.address}:${hop.port} could not reach ${next.address}:${next.port}: ${(err as Error).message}`, { cause: err });
-        }
+        // A function, not a channel: a handshake dropped by the next server is retried over a new channel.
+        openSock = async () => {
+          try {
+            return await hopSsh.forwardOut('127.0.0.1', 0, next.address, next.port);
+          } catch (err) {
+            throw new ConnectionError('unreachable', `${this.spec.name}: jump host ${hop.address}:${hop.port} could not reach ${next.address}:${next.port}: ${(err as Error).message}`, { cause: err });
+          }
+        };
       }
-      return { ssh: await connectEndpoint(ep, sock, via), hops: opened };
+      return { ssh: await connectEndpoint(ep, openSock, via, trace), hops: opened };
     } catch (err) {
       for (const h of opened.reverse()) shut(h);
       throw err;
@@ -375,6 +445,7 @@ export class SshConnection implements Connection {
             if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
               // The server allows fewer sessions than we assumed (MaxSessions): queue instead.
               this.sem.lower(this.sem.inUse - 1);
+              this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now, the command waits for one`);
               continue;
             }
             if (this.state !== 'ready') return fail('connection-lost', `${name}: connection lost (${this.lostReason})`);
@@ -404,6 +475,7 @@ export class SshConnection implements Connection {
       if ((await within(closed.then(() => 'closed'), 50)) === 'closed') break;
     }
     const pgid = pgidOf();
+    this.spec.debug?.(pgid === undefined ? 'ssh: stopping the command: its process group is unknown, closing its channel' : `ssh: stopping the command: TERM, then KILL after ${KILL_GRACE_MS} ms, to remote process group ${pgid}`);
     if (pgid !== undefined && this.ssh && this.state === 'ready') {
       const script = killGroupScript(pgid);
       const ssh = this.ssh;
