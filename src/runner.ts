@@ -17,6 +17,7 @@ import { Masker } from './report/mask';
 import type { Reporter } from './report/types';
 import { UsageError } from './errors';
 import { groupLabel } from './dsl/group';
+import { parseBytes } from './util/bytes';
 
 export interface RunFilesOptions {
   playbookFile: string;
@@ -37,6 +38,8 @@ export interface RunFilesOptions {
   hostKeyChecking?: HostKeyPolicy;
   connectTimeout?: number;
   privateKey?: string;
+  /** Output kept per stream per command, e.g. "1MiB" (--max-output). */
+  maxOutput?: string;
   user?: string;
   color?: boolean;
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -82,11 +85,14 @@ export function listHosts(p: Plan): string {
 export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> {
   const p = await plan(o);
   const masker = o.masker ?? new Masker();
-  const reporters: Reporter[] = [new ConsoleReporter({ ...(o.out ? { out: o.out } : {}), verbosity: o.verbose ?? 0, ...(o.color !== undefined ? { color: o.color } : {}) })];
+  const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
+  const consoleReporter = new ConsoleReporter({ ...(o.out ? { out: o.out } : {}), verbosity: o.verbose ?? 0, ...(o.color !== undefined ? { color: o.color } : {}) });
+  const reporters: Reporter[] = [consoleReporter];
   if (o.logFile) reporters.push(new PinoLogReporter(resolve(o.logFile)));
   if (o.report) reporters.push(new JsonReportReporter(resolve(o.report)));
   // Bounded handshakes: 500 at once on 2 cores made every one miss its connect timeout.
-  const pool = new ConnectionPool({ connectConcurrency: 32 });
+  const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => consoleReporter.connectionTrace(host, masker.mask(text)) : undefined;
+  const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });
   try {
     return await runPlaybook({
       plan: p,
@@ -114,6 +120,7 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
             ...(o.hostKeyChecking ? { hostKeyPolicy: o.hostKeyChecking } : {}),
             ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
             ...(o.privateKey ? { privateKeyFile: o.privateKey } : {}),
+            ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
             ...(o.user ? { user: o.user } : {}),
           }),
         ),

@@ -64,6 +64,7 @@ export const runCommand: CommandModule<object, Args> = {
         ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
         ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
         ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
+        ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
         ...(a.user ? { user: String(a.user) } : {}),
         ...(a.color !== undefined ? { color: Boolean(a.color) } : {}),
         ...(a.step

@@ -38,6 +38,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'becomePasswordFile', flag: 'become-password-file', env: 'MARSHAL_BECOME_PASSWORD_FILE', type: 'string', description: 'Read the sudo password from this file', commands: ['run'] },
   { key: 'hostKeyChecking', flag: 'host-key-checking', env: 'MARSHAL_HOST_KEY_CHECKING', type: 'string', choices: ['strict', 'accept-new', 'off'], default: 'accept-new', description: 'known_hosts policy: strict refuses unknown keys, accept-new records them; a changed key is refused unless off', commands: ['run'] },
   { key: 'connectTimeout', flag: 'connect-timeout', env: 'MARSHAL_CONNECT_TIMEOUT', type: 'number', default: 10, description: 'Seconds to wait for a host to answer', commands: ['run'] },
+  { key: 'maxOutput', flag: 'max-output', env: 'MARSHAL_MAX_OUTPUT', type: 'string', default: '1MiB', description: 'Output kept per stream (stdout, stderr) per command: its head and tail, the middle replaced by a note (e.g. 512KiB, 4MiB)', commands: ['run'] },
   { key: 'privateKey', flag: 'private-key', type: 'string', description: 'Private key file for hosts that set none', commands: ['run'] },
   { key: 'user', flag: 'user', alias: 'u', type: 'string', description: 'Remote user for hosts that set none', commands: ['run'] },
   { key: 'color', flag: 'color', env: 'MARSHAL_COLOR', type: 'boolean', description: 'Colour output (default: on a TTY unless NO_COLOR)', commands: ['run'] },

@@ -3,6 +3,7 @@
  * with messages a person can act on.
  */
 import { ConnectionError } from '../errors';
+import { MAX_STARTUPS_HINT } from './handshake';
 
 export interface ConnectContext {
   /** Inventory name. */
@@ -17,6 +18,8 @@ export interface ConnectContext {
   hostKeyProblem?: string;
   /** "via jump host x" when the path went through ProxyJump. */
   via?: string;
+  /** Set when the server closed the connection before the handshake on every attempt (MaxStartups). */
+  dropped?: { attempts: number };
 }
 
 export function classifyConnectError(err: unknown, ctx: ConnectContext): ConnectionError {
@@ -27,6 +30,10 @@ export function classifyConnectError(err: unknown, ctx: ConnectContext): Connect
   const mk = (kind: 'unreachable' | 'auth' | 'hostkey', text: string): ConnectionError =>
     new ConnectionError(kind, `${ctx.name}: ${text}`, { cause: err });
   if (ctx.hostKeyProblem) return new ConnectionError('hostkey', ctx.hostKeyProblem, { cause: err });
+  if (ctx.dropped) {
+    const n = ctx.dropped.attempts;
+    return mk('unreachable', `connection closed before the SSH handshake (${where}; ${n} attempt${n === 1 ? '' : 's'} in ${ctx.timeoutMs} ms): ${MAX_STARTUPS_HINT}`);
+  }
   if (e?.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
     const tried = ctx.methods.length > 0 ? ctx.methods.join(', ') : 'none available (no key, agent or password)';
     return mk('auth', `authentication failed for ${ctx.user}@${where} (tried: ${tried})`);

@@ -5,6 +5,7 @@
  * lock file, so many hosts connecting at once (from one process or several) never
  * duplicate or tear lines.
  */
+import { sleep } from '../util/async';
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -93,7 +94,7 @@ export function hostFieldMatches(field: string, name: string): boolean {
 
 export type HostKeyVerdict =
   | { status: 'known'; entry: KnownHostEntry }
-  | { status: 'unknown' }
+  | { status: 'unknown'; otherTypes?: string[] }
   | { status: 'changed'; entry: KnownHostEntry }
   | { status: 'revoked'; entry: KnownHostEntry };
 
@@ -151,11 +152,39 @@ export function checkHostKey(indexes: KnownHostsIndex[], names: string[], keyBlo
   }
   const same = plain.find((e) => e.key === b64);
   if (same) return { status: 'known', entry: same };
-  // Same key type with another key is a changed key; OpenSSH also refuses when only other
-  // types are known under strict checking, so any other entry counts as a change.
-  const other = plain.find((e) => e.keyType === type) ?? plain[0];
+  // As OpenSSH: only a different key of the SAME type is a changed key. Keys of other types
+  // (e.g. only RSA from `ssh-keyscan -t rsa`) leave this type unknown.
+  const other = plain.find((e) => e.keyType === type);
   if (other) return { status: 'changed', entry: other };
-  return { status: 'unknown' };
+  return plain.length > 0 ? { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] } : { status: 'unknown' };
+}
+
+/** Host key algorithms (ssh2 names) that verify each known_hosts key type. */
+const ALGORITHMS_FOR_TYPE: Record<string, string[]> = {
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+};
+
+/**
+ * The host key algorithms to offer, as OpenSSH orders them: those of the key types known_hosts
+ * holds for this host first (so a server with several keys shows one we can check), the others
+ * after; undefined (ssh2's default) when nothing is known for the host.
+ */
+export function hostKeyAlgorithms(files: string[], host: string, port: number, defaults: readonly string[]): { algorithms: string[]; knownTypes: string[] } | undefined {
+  const names = [knownHostName(host, port)];
+  const types: string[] = [];
+  for (const index of files.map((f) => loadKnownHosts(f))) {
+    const hits = new Set<number>();
+    for (const i of index.byName.get(names[0]!) ?? []) hits.add(i);
+    for (const i of index.patterned) if (hostFieldMatches(index.entries[i]!.hosts, names[0]!)) hits.add(i);
+    for (const i of [...hits].sort((a, b) => a - b)) types.push(index.entries[i]!.keyType);
+  }
+  const known = [...new Set(types)].flatMap((t) => ALGORITHMS_FOR_TYPE[t] ?? []).filter((a) => defaults.includes(a));
+  if (known.length === 0) return undefined;
+  return { algorithms: [...new Set([...known, ...defaults])], knownTypes: [...new Set(types)] };
 }
 
 const cache = new Map<string, { mtimeMs: number; size: number; index: KnownHostsIndex }>();
@@ -185,7 +214,7 @@ export interface VerifyRequest {
   policy: HostKeyPolicy;
 }
 
-export type VerifyOutcome = { ok: true; added?: { file: string; line: string } } | { ok: false; message: string };
+export type VerifyOutcome = { ok: true; added?: { file: string; line: string }; entry?: KnownHostEntry } | { ok: false; message: string };
 
 function changedMessage(req: VerifyRequest, entry: KnownHostEntry): string {
   const name = knownHostName(req.host, req.port);
@@ -201,7 +230,7 @@ function changedMessage(req: VerifyRequest, entry: KnownHostEntry): string {
 function verdictOutcome(req: VerifyRequest, v: HostKeyVerdict): VerifyOutcome | undefined {
   switch (v.status) {
     case 'known':
-      return { ok: true };
+      return { ok: true, entry: v.entry };
     case 'revoked':
       return { ok: false, message: `${req.hostLabel}: host key ${fingerprint(req.keyBlob)} for ${knownHostName(req.host, req.port)} is marked @revoked in ${v.entry.file}:${v.entry.line}` };
     case 'changed':
@@ -223,13 +252,15 @@ function lookup(req: VerifyRequest): HostKeyVerdict {
 /** Verifies a server's host key under the given policy; may append under accept-new. */
 export async function verifyHostKey(req: VerifyRequest): Promise<VerifyOutcome> {
   if (req.policy === 'off') return { ok: true };
-  const first = verdictOutcome(req, lookup(req));
+  const verdict = lookup(req);
+  const first = verdictOutcome(req, verdict);
   if (first) return first;
   const file = req.files[0];
   if (req.policy === 'strict' || !file) {
+    const others = verdict.status === 'unknown' && verdict.otherTypes ? ` (known_hosts has only ${verdict.otherTypes.join(', ')} keys for it)` : '';
     return {
       ok: false,
-      message: `${req.hostLabel}: host key for ${knownHostName(req.host, req.port)} is not known (${keyTypeOf(req.keyBlob)} ${fingerprint(req.keyBlob)})` +
+      message: `${req.hostLabel}: host key for ${knownHostName(req.host, req.port)} is not known (${keyTypeOf(req.keyBlob)} ${fingerprint(req.keyBlob)})${others}` +
         (req.policy === 'strict' ? ` and host key checking is strict; add it to ${file ?? 'a known_hosts file'} or use accept-new` : ': no known_hosts file to record it in'),
     };
   }
@@ -315,7 +346,7 @@ async function acquireLockFile(lock: string): Promise<() => void> {
         /* released meanwhile */
       }
       if (Date.now() > deadline) throw new Error(`could not lock ${lock} within 30 s (remove it if no marshal is running)`);
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 50);
     }
   }

@@ -8,7 +8,8 @@ import { StepFailure, type FailureKind } from '../errors';
 import { putFileVia } from './ssh';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
 import { InFlight } from './in-flight';
-import { effectiveBecome, maskSecrets, newMarkers, StderrFilter, sudoReason, wrapCommand } from './wrap';
+import { sleep } from '../util/async';
+import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand } from './wrap';
 
 const KILL_GRACE_MS = 2000;
 
@@ -36,7 +37,6 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   }
 }
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class LocalConnection implements Connection {
   readonly spec: ConnectionSpec;
@@ -62,11 +62,14 @@ export class LocalConnection implements Connection {
     const become = effectiveBecome(this.spec.become, opts.become);
     const markers = newMarkers();
     const text = wrapCommand({ command, reportPgid: false, become, env: opts.env }, markers).text;
+    refuseUnsendable(name, command, text);
     const passwordMode = become?.password !== undefined;
-    const filter = new StderrFilter(markers, passwordMode);
-    const mask = (s: string): string => maskSecrets(s, [become?.password, this.spec.password]);
+    const secrets = [become?.password, this.spec.password];
+    const mask = (s: string): string => maskSecrets(s, secrets);
+    const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const capture = new OutputCapture(command, markers, { pgid: false, become: become !== undefined, watchPrompt: passwordMode }, limit, secrets);
+    const filter = capture.stderr;
     const started = performance.now();
-    const stdout: Buffer[] = [];
 
     // detached: the shell leads a new session and process group, so killing -pid reaches all of it.
     const child = execa('/bin/sh', ['-c', text], { detached: true, reject: false, buffer: false, stdin: 'pipe', stripFinalNewline: false });
@@ -81,9 +84,9 @@ export class LocalConnection implements Connection {
       signalGroup(pid, 'SIGTERM');
       stopped = (async () => {
         const deadline = Date.now() + KILL_GRACE_MS;
-        while (groupAlive(pid) && Date.now() < deadline) await delay(50);
+        while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
         signalGroup(pid, 'SIGKILL');
-        while (groupAlive(pid)) await delay(20);
+        while (groupAlive(pid)) await sleep(20);
       })();
       return stopped;
     };
@@ -92,7 +95,7 @@ export class LocalConnection implements Connection {
     const onAbort = (): void => void stop('interrupted');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+    child.stdout?.on('data', (c: Buffer) => capture.stdout.push(c));
     child.stderr?.on('data', (chunk: Buffer) => {
       for (const ev of filter.push(chunk)) {
         if (ev.type === 'prompt') {
@@ -119,7 +122,7 @@ export class LocalConnection implements Connection {
     // the shell is gone; a stopped command's group may still be dying: report it once it is dead
     await stopped;
     untrack();
-    const out = { command, stdout: mask(Buffer.concat(stdout).toString('utf8')), stderr: mask(filter.cleaned()) };
+    const out = capture.result();
     if (stopping === 'timeout') throw new StepFailure('timeout', `${name}: timed out after ${opts.timeoutMs} ms`, out);
     if (stopping) throw new StepFailure(stopping, `${name}: interrupted`, out);
     const exitCode = res.exitCode ?? null;

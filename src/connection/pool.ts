@@ -13,6 +13,8 @@ export interface PoolOptions {
   connectConcurrency?: number;
   /** Builds a connection for a spec (default: ssh or local by transport). */
   factory?: (spec: ConnectionSpec) => Connection;
+  /** Connection trace (-vvv) of every host: its name and one line, never a secret. */
+  debug?: (host: string, text: string) => void;
 }
 
 export function createConnection(spec: ConnectionSpec): Connection {
@@ -23,17 +25,20 @@ export class ConnectionPool {
   private readonly entries = new Map<string, { conn: Connection; ready: Promise<Connection> }>();
   private readonly limit: AdaptiveSemaphore | undefined;
   private readonly factory: (spec: ConnectionSpec) => Connection;
+  private readonly debug: PoolOptions['debug'];
 
   constructor(opts: PoolOptions = {}) {
     this.limit = opts.connectConcurrency ? new AdaptiveSemaphore(opts.connectConcurrency) : undefined;
     this.factory = opts.factory ?? createConnection;
+    this.debug = opts.debug;
   }
 
   /** The connected connection for this host (keyed by spec.name); connects on first use. */
   get(spec: ConnectionSpec): Promise<Connection> {
     const hit = this.entries.get(spec.name);
     if (hit) return hit.ready;
-    const conn = this.factory(spec);
+    const debug = this.debug;
+    const conn = this.factory(debug && !spec.debug ? { ...spec, debug: (text) => debug(spec.name, text) } : spec);
     const ready = this.connect(conn);
     // A failed connect stays failed for this run (the host is out of the play), so callers
     // see the same error instead of starting a handshake storm.

@@ -14,12 +14,14 @@ import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type C
 import { ConnectionError, StepFailure, type FailureKind } from '../errors';
 import { quote } from '../dsl/command';
 import { classifyConnectError, type ConnectContext } from './classify';
-import { verifyHostKey } from './known-hosts';
+import { fingerprint, hostKeyAlgorithms as knownHostKeyAlgorithms, keyTypeOf, knownHostName, verifyHostKey, type VerifyOutcome } from './known-hosts';
+import { backoffMs, droppedBeforeHandshake, handshakeGate } from './handshake';
 import { resolveEndpoint, resolveHop, type ResolvedEndpoint } from './resolve';
 import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
 import { InFlight } from './in-flight';
-import { effectiveBecome, maskSecrets, newMarkers, StderrFilter, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+import { settleWithin, sleep } from '../util/async';
+import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
 
 /** How long a stopped command gets between TERM and KILL. */
 const KILL_GRACE_MS = 2000;
@@ -92,36 +94,91 @@ function shut(ssh: NodeSSH): void {
   transports.get(ssh)?.destroy();
 }
 
-/** Opens one authenticated, host-key-checked SSH connection, over `sock` when jumping. */
-async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, via: string | undefined): Promise<NodeSSH> {
-  const ctx: ConnectContext = { name: ep.name, address: ep.address, port: ep.port, user: ep.user, timeoutMs: ep.connectTimeoutMs, methods: [] };
-  if (via) ctx.via = via;
-  const queue = authAttempts(ep);
-  let socket = sock;
+/** A connection trace line sink (-vvv), or nothing. */
+type Trace = ((text: string) => void) | undefined;
+
+/** ssh2's default host key algorithms, in its order (ed25519 is supported by every Node we run on). */
+const DEFAULT_HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** Opens a TCP connection to the endpoint (no jump host). */
+function directSocket(ep: ResolvedEndpoint): Duplex {
+  const s = new Socket();
+  s.setNoDelay(true); // many small request/response packets: Nagle only adds latency
+  s.on('error', () => undefined); // ssh2 reports it; this keeps an early error from being unhandled
+  s.connect({ host: ep.address, port: ep.port });
+  return s;
+}
+
+/**
+ * Opens one authenticated, host-key-checked SSH connection (through `openSock` when jumping).
+ * Handshakes to one endpoint are gated (see handshake.ts); one the server drops before it
+ * finishes (MaxStartups) is retried with backoff while the connect timeout lasts.
+ */
+async function connectEndpoint(ep: ResolvedEndpoint, openSock: (() => Promise<Duplex>) | undefined, via: string | undefined, trace: Trace): Promise<NodeSSH> {
+  const where = `${ep.address}:${ep.port}${via ? ` ${via}` : ''}`;
   // RFC 6761 §6.4: names under .invalid never resolve; answer at once instead of asking DNS.
-  if (!socket && /(^|\.)invalid\.?$/i.test(ep.address)) {
+  if (!openSock && /(^|\.)invalid\.?$/i.test(ep.address)) {
+    const ctx = connectContext(ep, via);
     throw classifyConnectError(Object.assign(new Error(`getaddrinfo ENOTFOUND ${ep.address}`), { code: 'ENOTFOUND' }), ctx);
   }
-  if (!socket) {
-    const s = new Socket();
-    s.setNoDelay(true); // many small request/response packets: Nagle only adds latency
-    s.on('error', () => undefined); // ssh2 reports it; this keeps an early error from being unhandled
-    s.connect({ host: ep.address, port: ep.port });
-    socket = s;
+  trace?.(`ssh: connecting to ${ep.user}@${where} (timeout ${ep.connectTimeoutMs} ms)`);
+  const gate = handshakeGate(`${via ?? 'direct'} ${ep.address}:${ep.port}`);
+  let deadline: number | undefined;
+  for (let attempt = 1; ; attempt++) {
+    await gate.acquire();
+    deadline ??= Date.now() + ep.connectTimeoutMs; // the queue before the first attempt does not count
+    const ctx = connectContext(ep, via);
+    let wait: number;
+    try {
+      const sock = openSock ? await openSock() : directSocket(ep);
+      return await handshake(ep, sock, ctx, Math.max(1000, deadline - Date.now()), trace);
+    } catch (err) {
+      if (err instanceof ConnectionError || ctx.hostKeyProblem || !droppedBeforeHandshake(err)) throw classifyConnectError(err, ctx);
+      wait = backoffMs(attempt);
+      ctx.dropped = { attempts: attempt };
+      if (Date.now() + wait >= deadline) throw classifyConnectError(err, ctx);
+      gate.lower(gate.inUse - 1);
+      trace?.(`ssh: ${where} closed the connection before the handshake (attempt ${attempt}: ${(err as Error).message}); probably MaxStartups: retrying in ${wait} ms, now ${gate.limit} handshakes at once to it`);
+    } finally {
+      gate.release();
+    }
+    await sleep(wait);
   }
+}
+
+function connectContext(ep: ResolvedEndpoint, via: string | undefined): ConnectContext {
+  const ctx: ConnectContext = { name: ep.name, address: ep.address, port: ep.port, user: ep.user, timeoutMs: ep.connectTimeoutMs, methods: [] };
+  if (via) ctx.via = via;
+  return ctx;
+}
+
+/** Host key algorithms to offer: the types known_hosts holds for this host first, as OpenSSH does. */
+function hostKeyAlgorithms(ep: ResolvedEndpoint, trace: Trace): string[] | undefined {
+  if (ep.policy === 'off') return undefined;
+  const hk = knownHostKeyAlgorithms(ep.knownHostsFiles, ep.address, ep.port, DEFAULT_HOST_KEY_ALGORITHMS);
+  if (hk) trace?.(`ssh: known_hosts has ${hk.knownTypes.join(', ')} for ${knownHostName(ep.address, ep.port)}: offering host key algorithms ${hk.algorithms.join(',')}`);
+  return hk?.algorithms;
+}
+
+/** One handshake attempt over `socket`: raw ssh2/node-ssh errors are thrown as they are. */
+async function handshake(ep: ResolvedEndpoint, socket: Duplex, ctx: ConnectContext, timeoutMs: number, trace: Trace): Promise<NodeSSH> {
+  const queue = authAttempts(ep);
   const ssh = new NodeSSH();
+  const algorithms = hostKeyAlgorithms(ep, trace);
   const config: Config = {
     host: ep.address,
     port: ep.port,
     sock: socket as unknown as Config['sock'],
     username: ep.user,
-    readyTimeout: ep.connectTimeoutMs,
+    readyTimeout: timeoutMs,
     keepaliveInterval: ep.keepaliveIntervalMs,
     keepaliveCountMax: ep.keepaliveCountMax,
+    ...(algorithms ? { algorithms: { serverHostKey: algorithms as NonNullable<NonNullable<Config['algorithms']>['serverHostKey']> } } : {}),
     hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
       verifyHostKey({ hostLabel: ep.name, host: ep.address, port: ep.port, keyBlob: key, files: ep.knownHostsFiles, policy: ep.policy }).then(
         (o) => {
           if (!o.ok) ctx.hostKeyProblem = o.message;
+          trace?.(`ssh: host key ${keyTypeOf(key)} ${fingerprint(key)}: ${hostKeyNote(o, ep.policy)}`);
           verify(o.ok);
         },
         (err: Error) => {
@@ -137,6 +194,7 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
         if (!a) return next(false as unknown as AuthenticationType);
         if (authsLeft && !authsLeft.includes(a.needs)) continue;
         ctx.methods.push(a.label);
+        trace?.(`ssh: trying auth ${a.label}`);
         return next(a.method);
       }
     },
@@ -146,8 +204,9 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
   } catch (err) {
     ssh.dispose();
     socket.destroy();
-    throw classifyConnectError(err, ctx);
+    throw err;
   }
+  trace?.(`ssh: authenticated as ${ep.user} on ${ep.address}:${ep.port}${ctx.via ? ` ${ctx.via}` : ''} (${ctx.methods[ctx.methods.length - 1] ?? 'none'})`);
   // Every client, jump hosts and short-lived kill connections included, needs an error listener:
   // a reset after connect (a jump host going away) would otherwise crash the process.
   ssh.connection?.on('error', () => undefined);
@@ -155,21 +214,17 @@ async function connectEndpoint(ep: ResolvedEndpoint, sock: Duplex | undefined, v
   return ssh;
 }
 
+function hostKeyNote(o: VerifyOutcome, policy: string): string {
+  if (!o.ok) return 'refused';
+  if (o.added) return `new, recorded in ${o.added.file} (accept-new)`;
+  if (o.entry) return `matches ${o.entry.file}:${o.entry.line}`;
+  return `not checked (host key checking ${policy})`;
+}
+
 function isChannelOpenFailure(err: unknown): boolean {
   return err instanceof Error && /Channel open failure/i.test(err.message);
 }
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** True when `p` settles within `ms`. The timer is cleared when `p` wins: a pending 14 s timer kept the CLI alive long after the run ended. */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let t: NodeJS.Timeout | undefined;
-  const settled = p.then(
-    () => true,
-    () => true,
-  );
-  return Promise.race([settled, new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(t));
-}
 
 /**
  * Writes stdin (if any), then closes it with SSH_MSG_CHANNEL_EOF. The stream itself is left
@@ -221,23 +276,28 @@ export class SshConnection implements Connection {
   private async establish(): Promise<{ ssh: NodeSSH; hops: NodeSSH[] }> {
     const ep = resolveEndpoint(this.spec);
     const hopEps = ep.jumps.map((h) => resolveHop(h, this.spec, ep));
+    const trace = this.spec.debug;
+    if (hopEps.length > 0) trace?.(`ssh: jump hosts ${hopEps.map((h) => `${h.user}@${h.address}:${h.port}`).join(' -> ')}`);
     const opened: NodeSSH[] = [];
     try {
-      let sock: Duplex | undefined;
+      let openSock: (() => Promise<Duplex>) | undefined;
       let via: string | undefined;
       for (let i = 0; i < hopEps.length; i++) {
         const hop = hopEps[i]!;
         const next = hopEps[i + 1] ?? ep;
-        const hopSsh = await connectEndpoint(hop, sock, via);
+        const hopSsh = await connectEndpoint(hop, openSock, via, trace);
         opened.push(hopSsh);
         via = `via jump host ${hop.user}@${hop.address}:${hop.port}`;
-        try {
-          sock = await hopSsh.forwardOut('127.0.0.1', 0, next.address, next.port);
-        } catch (err) {
-          throw new ConnectionError('unreachable', `${this.spec.name}: jump host ${hop.address}:${hop.port} could not reach ${next.address}:${next.port}: ${(err as Error).message}`, { cause: err });
-        }
+        // A function, not a channel: a handshake dropped by the next server is retried over a new channel.
+        openSock = async () => {
+          try {
+            return await hopSsh.forwardOut('127.0.0.1', 0, next.address, next.port);
+          } catch (err) {
+            throw new ConnectionError('unreachable', `${this.spec.name}: jump host ${hop.address}:${hop.port} could not reach ${next.address}:${next.port}: ${(err as Error).message}`, { cause: err });
+          }
+        };
       }
-      return { ssh: await connectEndpoint(ep, sock, via), hops: opened };
+      return { ssh: await connectEndpoint(ep, openSock, via, trace), hops: opened };
     } catch (err) {
       for (const h of opened.reverse()) shut(h);
       throw err;
@@ -282,6 +342,7 @@ export class SshConnection implements Connection {
     if (this.state !== 'ready') await this.connect();
     const become = effectiveBecome(this.spec.become, opts.become);
     const wrapped = wrapCommand({ command, reportPgid: true, become, env: opts.env }, this.markers);
+    refuseUnsendable(this.spec.name, command, wrapped.text);
     return this.run(command, wrapped.text, become, opts);
   }
 
@@ -291,8 +352,9 @@ export class SshConnection implements Connection {
     const secrets = [become?.password, this.spec.password];
     const mask = (s: string): string => maskSecrets(s, secrets);
     const passwordMode = become?.password !== undefined;
-    const filter = new StderrFilter(this.markers, passwordMode);
-    const stdout: Buffer[] = [];
+    const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: passwordMode }, limit, secrets);
+    const filter = capture.stderr;
 
     return new Promise<ExecResult>((resolve, reject) => {
       let settled = false;
@@ -303,7 +365,7 @@ export class SshConnection implements Connection {
       let wrongPassword = false;
       let timer: NodeJS.Timeout | undefined;
 
-      const partial = () => ({ command, stdout: mask(Buffer.concat(stdout).toString('utf8')), stderr: mask(filter.cleaned()) });
+      const partial = () => capture.result();
       const done = (): void => {
         settled = true;
         if (timer) clearTimeout(timer);
@@ -362,7 +424,7 @@ export class SshConnection implements Connection {
         }
         if (become && !filter.becomeOk) return fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
         done();
-        const result: ExecResult = { command, stdout: out.stdout, stderr: out.stderr, exitCode: code, durationMs: performance.now() - started };
+        const result: ExecResult = { ...out, exitCode: code, durationMs: performance.now() - started };
         if (signal) result.signal = signal;
         resolve(result);
       };
@@ -388,7 +450,7 @@ export class SshConnection implements Connection {
                   signal = s ?? null;
                 });
                 ch.on('close', () => res({ code, signal }));
-                ch.on('data', (c: Buffer) => stdout.push(c));
+                ch.on('data', (c: Buffer) => capture.stdout.push(c));
                 ch.stderr.on('data', (c: Buffer) => onStderr(ch, c));
                 // With sudo asking, stdin waits until sudo has let us in (see onStderr).
                 if (!passwordMode) sendStdin(ch, opts.stdin);
@@ -400,13 +462,14 @@ export class SshConnection implements Connection {
             if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
               // The server allows fewer sessions than we assumed (MaxSessions): queue instead.
               this.sem.lower(this.sem.inUse - 1);
+              this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now, the command waits for one`);
               continue;
             }
             if (this.state !== 'ready') return fail('connection-lost', `${name}: connection lost (${this.lostReason})`);
             return fail(isChannelOpenFailure(err) ? 'connection-lost' : 'error', `${name}: cannot run the command: ${(err as Error).message}`);
           } finally {
             this.sem.release();
-            if (!opened && !settled && !stopping && tries > 0) await delay(Math.min(5 * 2 ** tries, 100));
+            if (!opened && !settled && !stopping && tries > 0) await sleep(Math.min(5 * 2 ** tries, 100));
           }
         }
       };
@@ -421,16 +484,17 @@ export class SshConnection implements Connection {
   private async killRemote(ch: ClientChannel, pgidOf: () => number | undefined, closed: Promise<void>): Promise<void> {
     // The pid marker is the first thing the shell prints; give it a moment if the stop came first.
     for (let i = 0; i < 20 && pgidOf() === undefined && this.state === 'ready'; i++) {
-      if (await within(closed, 50)) break;
+      if (await settleWithin(closed, 50)) break;
     }
     const pgid = pgidOf();
-    if (pgid !== undefined) await within(this.killGroup(pgid), KILL_GRACE_MS + this.killConnectBudgetMs());
+    this.spec.debug?.(pgid === undefined ? 'ssh: stopping the command: its process group is unknown, closing its channel' : `ssh: stopping the command: TERM, then KILL after ${KILL_GRACE_MS} ms, to remote process group ${pgid}`);
+    if (pgid !== undefined) await settleWithin(this.killGroup(pgid), KILL_GRACE_MS + this.killConnectBudgetMs());
     try {
       ch.close();
     } catch {
       /* gone */
     }
-    await within(closed, 1000);
+    await settleWithin(closed, 1000);
   }
 
   /** Runs the kill script for a process group: on this connection, else on a fresh one. */
@@ -458,7 +522,7 @@ export class SshConnection implements Connection {
   private async reapAfterLoss(pgid: number | undefined): Promise<string> {
     if (pgid === undefined) return '';
     let error: unknown;
-    const ok = await within(
+    const ok = await settleWithin(
       this.killGroup(pgid).catch((err: unknown) => {
         error = err;
         throw err;

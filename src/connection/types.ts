@@ -38,6 +38,10 @@ export interface ConnectionSpec {
    * password for steps that ask for become themselves.
    */
   become?: { enabled: boolean; user: string; password?: string; method?: 'sudo' };
+  /** Bytes of stdout and of stderr kept per command (head and tail; default 1 MiB each). */
+  maxOutputBytes?: number;
+  /** Connection trace (-vvv): one line at a time, never a secret. */
+  debug?: (message: string) => void;
 }
 
 export interface ExecOptions {
@@ -54,13 +58,22 @@ export interface ExecOptions {
   become?: { user: string; password?: string; method?: 'sudo' } | false;
   /** Extra environment for the command (quoted into the command line, not sent via SendEnv). */
   env?: Record<string, string>;
+  /** Overrides the spec's maxOutputBytes for this command. */
+  maxOutputBytes?: number;
 }
 
 export interface ExecResult {
   /** The command text as given (before become/timeout wrapping). */
   command: string;
   stdout: string;
+  /**
+   * stdout's raw bytes (binary-safe), bounded like stdout; when truncated, head and tail joined
+   * without the note. Always set by the ssh and local connections (optional for test fakes).
+   */
+  stdoutBytes?: Buffer;
   stderr: string;
+  /** Set when stdout or stderr went over the capture limit and its middle was dropped. */
+  truncated?: boolean;
   /** null when the command was killed by a signal or the channel closed without a status. */
   exitCode: number | null;
   signal?: string;

@@ -6,7 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MASK, quote } from '../dsl/command';
-import { UsageError } from '../errors';
+import { StepFailure, UsageError } from '../errors';
+import { formatBytes } from '../util/bytes';
+import { HeadTailBuffer } from '../util/head-tail-buffer';
 
 export interface BecomeSpec {
   user: string;
@@ -94,78 +96,217 @@ export function wrapCommand(input: WrapInput, markers: Markers): Wrapped {
   return { text, markers };
 }
 
+/**
+ * Longest command line (after wrapping) a host can run: the remote shell gets it as one execve
+ * argument, which Linux caps at 131072 bytes with its NUL (MAX_ARG_STRLEN). Measured against the
+ * test sshd: 131071 bytes run, 131072 fail with "Argument list too long", and from ~256 KiB on
+ * sshd drops the whole connection (its packet limit), as it does for a NUL byte.
+ */
+export const MAX_COMMAND_BYTES = 131071;
+
+/** A bounded excerpt of a command for messages: its start, its size. */
+export function commandExcerpt(command: string, max = 200): string {
+  if (command.length <= max) return command;
+  return `${command.slice(0, max).replace(/\0/g, '\\0')}… (${formatBytes(Buffer.byteLength(command))} in all)`;
+}
+
+/** Refuses, before anything is sent, a command no host could run (the connection stays usable). */
+export function refuseUnsendable(name: string, command: string, wrapped: string): void {
+  const nul = command.indexOf('\0');
+  const size = Buffer.byteLength(wrapped);
+  let why: string | undefined;
+  if (nul >= 0) why = `contains a NUL byte (at character ${nul}); a shell command line cannot carry one`;
+  else if (size > MAX_COMMAND_BYTES) {
+    why = `is ${formatBytes(size)} long; a host runs at most ${MAX_COMMAND_BYTES} bytes (Linux's limit for one argument, and sshd drops requests over 256 KiB)`;
+  }
+  if (!why) return;
+  throw new StepFailure('error', `${name}: command not sent: it ${why}. Pass large or binary data on stdin (h.run(cmd, { stdin })) or write it with h.put(). Command: ${commandExcerpt(command)}`, {
+    command: commandExcerpt(command),
+  });
+}
+
 export type StderrEvent = { type: 'pgid'; pgid: number } | { type: 'prompt'; count: number } | { type: 'become-ok' };
 
+export interface FilterOptions {
+  /** The pgid line comes first (ssh). */
+  pgid: boolean;
+  /** sudo runs the command: its prompts and the BECOME-OK line come before the user's output. */
+  become: boolean;
+  /** Report sudo's password prompts (password mode). */
+  watchPrompt: boolean;
+  /** Bytes of stderr kept (head and tail); see HeadTailBuffer. */
+  limit: number;
+}
+
+type MarkerKind = 'pgid' | 'prompt' | 'becomeOk';
+/** Longest pgid line tail after the marker: up to 20 digits, then "@@\n". */
+const PGID_TAIL_MAX = 23;
+
 /**
- * Watches stderr for the wrapper's markers while the command runs and removes them from
- * the text the user sees. Bytes are kept as latin1 so they round-trip exactly.
+ * Watches stderr for the wrapper's markers and removes them from the text the user sees.
+ * The markers only come before the user's command writes anything (pgid line first, then
+ * sudo's prompts and BECOME-OK), so once they are seen every later chunk passes straight
+ * into a bounded buffer; until then only a marker's length of bytes is held back. O(bytes).
  */
 export class StderrFilter {
-  private text = '';
-  private pgidFrom = 0;
-  private promptFrom = 0;
-  private okFrom = 0;
+  private readonly out: HeadTailBuffer;
+  private readonly pending = new Set<MarkerKind>();
+  private readonly needles: Record<MarkerKind, Buffer>;
+  private carry: Buffer = Buffer.alloc(0);
+  private dropNewline = false;
   private prompts = 0;
   pgid?: number;
   becomeOk = false;
 
-  constructor(
-    private readonly markers: Markers,
-    private readonly watchPrompt: boolean,
-  ) {}
+  constructor(markers: Markers, opts: FilterOptions) {
+    this.out = new HeadTailBuffer(opts.limit, MAX_OUTPUT_HINT);
+    this.needles = { pgid: Buffer.from(markers.pgid), prompt: Buffer.from(markers.prompt), becomeOk: Buffer.from(`${markers.becomeOk}\n`) };
+    if (opts.pgid) this.pending.add('pgid');
+    if (opts.become) this.pending.add('becomeOk');
+    if (opts.become && opts.watchPrompt) this.pending.add('prompt');
+  }
+
+  /** Past the markers: the rest is the user's stderr. */
+  private get passing(): boolean {
+    return !this.pending.has('pgid') && !this.pending.has('becomeOk');
+  }
 
   push(chunk: Buffer): StderrEvent[] {
-    this.text += chunk.toString('latin1');
+    if (this.passing && this.carry.length === 0 && !this.dropNewline) {
+      this.out.push(chunk);
+      return [];
+    }
+    let buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = Buffer.alloc(0);
     const events: StderrEvent[] = [];
-    if (this.pgid === undefined) {
-      const i = this.text.indexOf(this.markers.pgid, this.pgidFrom);
-      if (i >= 0) {
-        const m = /^(\d+)@@\n/.exec(this.text.slice(i + this.markers.pgid.length, i + this.markers.pgid.length + 30));
-        if (m) {
-          this.pgid = Number(m[1]);
-          events.push({ type: 'pgid', pgid: this.pgid });
-        }
-      } else this.pgidFrom = Math.max(0, this.text.length - this.markers.pgid.length);
-    }
-    if (this.watchPrompt) {
-      for (;;) {
-        const i = this.text.indexOf(this.markers.prompt, this.promptFrom);
-        if (i < 0) {
-          this.promptFrom = Math.max(this.promptFrom, this.text.length - this.markers.prompt.length);
-          break;
-        }
-        this.promptFrom = i + this.markers.prompt.length;
-        this.prompts += 1;
-        events.push({ type: 'prompt', count: this.prompts });
+    for (;;) {
+      // sudo -S prints a newline after reading the password; it goes with the prompt.
+      if (this.dropNewline && buf.length > 0) {
+        this.dropNewline = false;
+        if (buf[0] === 0x0a) buf = buf.subarray(1);
       }
+      if (this.passing) {
+        this.out.push(buf);
+        return events;
+      }
+      const hit = this.firstMarker(buf);
+      if (!hit) {
+        // Hold back what could be the start of a marker split across chunks.
+        const keep = Math.min(buf.length, Math.max(...[...this.pending].map((k) => this.needles[k].length)) - 1);
+        this.out.push(buf.subarray(0, buf.length - keep));
+        this.carry = Buffer.from(buf.subarray(buf.length - keep));
+        return events;
+      }
+      this.out.push(buf.subarray(0, hit.at));
+      const rest = this.consume(hit.kind, buf.subarray(hit.at), events);
+      if (rest === undefined) {
+        this.carry = Buffer.from(buf.subarray(hit.at)); // an incomplete pgid line: wait for more
+        return events;
+      }
+      buf = rest;
     }
-    if (!this.becomeOk) {
-      const i = this.text.indexOf(this.markers.becomeOk, this.okFrom);
-      if (i >= 0) {
-        this.becomeOk = true;
-        events.push({ type: 'become-ok' });
-      } else this.okFrom = Math.max(0, this.text.length - this.markers.becomeOk.length);
+  }
+
+  private firstMarker(buf: Buffer): { kind: MarkerKind; at: number } | undefined {
+    let best: { kind: MarkerKind; at: number } | undefined;
+    for (const kind of this.pending) {
+      const at = buf.indexOf(this.needles[kind]);
+      if (at >= 0 && (!best || at < best.at)) best = { kind, at };
     }
-    return events;
+    return best;
+  }
+
+  /** Handles the marker at the start of `buf`; returns what follows it, or undefined to wait for more bytes. */
+  private consume(kind: MarkerKind, buf: Buffer, events: StderrEvent[]): Buffer | undefined {
+    const after = buf.subarray(this.needles[kind].length);
+    if (kind === 'prompt') {
+      this.prompts += 1;
+      events.push({ type: 'prompt', count: this.prompts });
+      this.dropNewline = true;
+      return after;
+    }
+    if (kind === 'becomeOk') {
+      this.becomeOk = true;
+      this.pending.delete('becomeOk');
+      this.pending.delete('prompt');
+      events.push({ type: 'become-ok' });
+      return after;
+    }
+    const head = after.subarray(0, PGID_TAIL_MAX).toString('latin1');
+    const m = /^(\d+)@@\n/.exec(head);
+    if (m) {
+      this.pgid = Number(m[1]);
+      this.pending.delete('pgid');
+      events.push({ type: 'pgid', pgid: this.pgid });
+      return after.subarray(m[0].length);
+    }
+    if (/^\d*(@@?)?$/.test(head) && head.length < PGID_TAIL_MAX) return undefined;
+    // Not our line after all (cannot happen with the random marker, but never lose bytes).
+    this.out.push(this.needles.pgid);
+    return after;
+  }
+
+  get truncated(): boolean {
+    return this.out.truncated;
   }
 
   /** stderr as the user's command wrote it: markers and sudo prompts removed, utf-8 decoded. */
   cleaned(): string {
-    let t = this.text;
-    // The usual case, once per command: the pid line alone, or first, removed without a RegExp.
-    const pidLine = this.pgid === undefined ? undefined : `${this.markers.pgid}${this.pgid}@@\n`;
-    if (pidLine !== undefined && t.startsWith(pidLine)) t = t.slice(pidLine.length);
-    if (t === '') return '';
-    if (t.includes(this.markers.pgid)) t = t.replace(new RegExp(`${escapeRe(this.markers.pgid)}\\d+@@\\n`, 'g'), '');
-    if (t.includes(this.markers.becomeOk)) t = t.split(`${this.markers.becomeOk}\n`).join('');
-    // sudo -S prints a newline after reading the password; drop it with the prompt.
-    if (t.includes(this.markers.prompt)) t = t.replace(new RegExp(`${escapeRe(this.markers.prompt)}\\n?`, 'g'), '');
-    return Buffer.from(t, 'latin1').toString('utf8');
+    if (this.carry.length > 0) {
+      this.out.push(this.carry);
+      this.carry = Buffer.alloc(0);
+    }
+    return this.out.text();
   }
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** What a command printed, bounded and masked, as ExecResult and StepFailure carry it. */
+export interface CapturedOutput {
+  command: string;
+  stdout: string;
+  stdoutBytes: Buffer;
+  stderr: string;
+  truncated?: boolean;
+}
+
+/** stdout and stderr of one command: bounded while it runs (head and tail kept), masked when read. */
+export class OutputCapture {
+  readonly stdout: HeadTailBuffer;
+  readonly stderr: StderrFilter;
+
+  constructor(
+    readonly command: string,
+    markers: Markers,
+    filter: Omit<FilterOptions, 'limit'>,
+    limit: number,
+    private readonly secrets: (string | undefined)[],
+  ) {
+    this.stdout = new HeadTailBuffer(limit, MAX_OUTPUT_HINT);
+    this.stderr = new StderrFilter(markers, { ...filter, limit });
+  }
+
+  result(): CapturedOutput {
+    const out: CapturedOutput = {
+      command: this.command,
+      stdout: maskSecrets(this.stdout.text(), this.secrets),
+      stdoutBytes: maskSecretBytes(this.stdout.rawBytes(), this.secrets),
+      stderr: maskSecrets(this.stderr.cleaned(), this.secrets),
+    };
+    if (this.stdout.truncated || this.stderr.truncated) out.truncated = true;
+    return out;
+  }
+}
+
+/** Default capture limit per stream per command (--max-output). */
+export const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+export const MAX_OUTPUT_HINT = ', set --max-output';
+
+/** maskSecrets for raw bytes (the secrets' UTF-8 bytes are replaced). */
+export function maskSecretBytes(bytes: Buffer, secrets: (string | undefined)[]): Buffer {
+  const present = secrets.filter((s): s is string => !!s && bytes.includes(s));
+  if (present.length === 0) return bytes;
+  const latin1 = present.map((s) => Buffer.from(s, 'utf8').toString('latin1'));
+  return Buffer.from(maskSecrets(bytes.toString('latin1'), latin1), 'latin1');
 }
 
 /** Replaces every occurrence of the secrets in `text` (never let a password reach a report). */

@@ -63,7 +63,7 @@ export interface HostContext<V extends object = Vars> {
    * Writes a file on the host when its content differs; returns whether it changed.
    * Under --diff the unified diff is reported; under --check nothing is written.
    */
-  put(path: string, content: string, opts?: { mode?: number }): Promise<{ changed: boolean }>;
+  put(path: string, content: string | Buffer, opts?: { mode?: number }): Promise<{ changed: boolean }>;
   /** A line shown under the step's result and kept in the report. */
   note(msg: string): void;
   /** A warning shown under the step's result and kept in the report. */

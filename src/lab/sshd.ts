@@ -101,8 +101,6 @@ export function sshdConfig(opts: SshdOptions, hostKeyFile: string, authorizedKey
     'UseDNS no',
     'PrintMotd no',
     'PrintLastLog no',
-    // Many clients connect at once (a whole fleet): don't drop unauthenticated connections at 10.
-    'MaxStartups 1000:30:2000',
     'LoginGraceTime 30',
     'LogLevel ERROR',
     'Subsystem sftp internal-sftp',

@@ -6,6 +6,7 @@ import type { HostContext, Logger, RunOptions, Vars } from '../dsl/types';
 import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { renderFile } from '../template/index';
 import type { CommandRecord } from '../results/results';
+import { tailBounded } from '../util/byte-tail';
 
 export type Phase = CommandRecord['phase'];
 
@@ -39,8 +40,9 @@ export interface ContextDeps {
   addSecrets?: (values: readonly string[]) => void;
 }
 
-export function tail(text: string, lines = 5): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+/** The last lines of a command's output for a failure message: 5 lines, at most 4 KiB (one huge line is cut, its end kept). */
+export function tail(text: string, lines = 5, maxBytes = 4096): string {
+  return tailBounded(text, lines, maxBytes);
 }
 
 export function createHostContext<V extends object>(d: ContextDeps): HostContext<V> {
@@ -113,18 +115,29 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     render(template, data) {
       return renderFile(template, data, d.templatesDir);
     },
-    async put(path, content, opts = {}) {
-      const current = await exec(sh`cat -- ${path} 2>/dev/null`);
-      const before = current.exitCode === 0 ? current.stdout : undefined;
-      if (before === content) return { changed: false };
+    async put(path, content: string | Buffer, opts = {}) {
+      const conn = await d.connection();
+      const wanted = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+      // Read the current file as bytes, capped just above the new content's size: a longer file differs anyway.
+      const read = sh`cat -- ${path} 2>/dev/null`;
+      const readOpts: ExecOptions = { signal: d.signal, maxOutputBytes: Math.max(wanted.length + 1, 1024) };
+      if (d.become) readOpts.become = d.become;
+      const readStarted = Date.now();
+      d.recorder.lastCommand = read.text;
+      const current = await conn.exec(read.text, readOpts);
+      d.recorder.commands.push({ command: read.text, exitCode: current.exitCode, durationMs: Date.now() - readStarted, phase: d.recorder.phase });
+      const beforeBytes = current.exitCode === 0 && !current.truncated ? (current.stdoutBytes ?? Buffer.from(current.stdout, 'utf8')) : undefined;
+      if (beforeBytes?.equals(wanted)) return { changed: false };
       if (d.diffMode) {
+        const before = current.exitCode === 0 ? current.stdout : undefined;
         d.recorder.diffs.push(
-          // diff is loaded only when a --diff run writes a file
-          (require('diff') as typeof import('diff')).createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
+          typeof content !== 'string'
+            ? `binary file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
+            : // diff is loaded only when a --diff run writes a file
+              (require('diff') as typeof import('diff')).createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
         );
       }
       if (d.checkMode) return { changed: true };
-      const conn = await d.connection();
       const started = Date.now();
       const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
       if (opts.mode !== undefined) putOpts.mode = opts.mode;

@@ -136,6 +136,11 @@ export class ConsoleReporter implements Reporter {
     this.clearLive();
   }
 
+  /** -vvv: one line of a host's connection trace (as Ansible's `<host> SSH: ...`). */
+  connectionTrace(host: string, text: string): void {
+    if (this.v >= 3) this.write(this.paint(C.gray, `<${host}> ${text}`));
+  }
+
   message(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
     // run-level diagnostics (retries, settling) are for -vv
     if (level === 'debug' && this.v < 2) return;

@@ -72,7 +72,7 @@ describe('known_hosts parsing and matching', () => {
       const revoked = entries.find((e) => e.marker === 'revoked' && e.key === b64);
       if (revoked) return { status: 'revoked', line: revoked.line, file: revoked.file };
       const plain = entries.filter((e) => !e.marker && hostFieldMatches(e.hosts, name));
-      const hit = plain.find((e) => e.key === b64) ?? plain.find((e) => e.keyType === keyTypeOf(blob)) ?? plain[0];
+      const hit = plain.find((e) => e.key === b64) ?? plain.find((e) => e.keyType === keyTypeOf(blob));
       if (!hit) return { status: 'unknown' };
       return { status: hit.key === b64 ? 'known' : 'changed', line: hit.line, file: hit.file };
     };
