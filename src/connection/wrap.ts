@@ -5,7 +5,8 @@
  * that proves sudo let us in. Shared by the ssh and local connections.
  */
 import { randomBytes } from 'node:crypto';
-import { MASK, quote } from '../dsl/command';
+import { quote } from '../dsl/command';
+import { maskText } from '../report/mask';
 import { UsageError } from '../errors';
 
 export interface BecomeSpec {
@@ -170,9 +171,7 @@ function escapeRe(s: string): string {
 
 /** Replaces every occurrence of the secrets in `text` (never let a password reach a report). */
 export function maskSecrets(text: string, secrets: (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join(MASK);
-  return out;
+  return maskText(text, secrets);
 }
 
 /** sudo's own complaint (first `sudo:` line), for a become failure message. */

@@ -4,7 +4,6 @@
  */
 import { dirname, join } from 'node:path';
 import { ConnectionError, StepFailure, UsageError, type FailureKind } from '../errors';
-import { isSecret } from '../dsl/command';
 import { isUnchanged } from '../dsl/step';
 import type { AcrossStep, HostContext, HostGroupView, HostStep, Playbook, Step, Vars } from '../dsl/types';
 import type { Connection, ExecOptions } from '../connection/types';
@@ -56,8 +55,6 @@ interface HostState {
   /** Why the host left the play (step name and kind), or undefined while it is in. */
   out?: { step: string; kind: 'failed' | 'unreachable' };
 }
-
-const SECRET_VAR = /(^|_)(password|passwd|secret|token|private_key_passphrase)$/i;
 
 function mergeVars(...layers: (Vars | undefined)[]): Vars {
   const out: Vars = {};
@@ -115,10 +112,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
   for (const name of targets) {
     const h = inv.hosts.get(name)!;
     const vars = mergeVars(pb.defaults, h.vars, pb.vars, opts.extraVars);
-    for (const [k, v] of Object.entries(vars)) {
-      if (isSecret(v)) masker.add(v.value);
-      else if ((SECRET_VAR.test(k) || pb.secrets.includes(k)) && typeof v === 'string') masker.add(v);
-    }
+    masker.addVars(vars, pb.secrets);
     hosts.set(name, {
       name,
       address: typeof vars.ansible_host === 'string' ? vars.ansible_host : name,
