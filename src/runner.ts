@@ -13,7 +13,7 @@ import type { Playbook, Step, Vars } from './dsl/types';
 import { ConnectionPool, specFromHostVars } from './connection/index';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
-import { JsonReportReporter, PinoLogReporter } from './report/files';
+import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
 import { Masker } from './report/mask';
 import type { Reporter } from './report/types';
 import { UsageError } from './errors';
@@ -82,6 +82,8 @@ export function listHosts(p: Plan): string {
 }
 
 export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> {
+  if (o.report) checkOutputPath(o.report, '--report');
+  if (o.logFile) checkOutputPath(o.logFile, '--log-file');
   const p = await plan(o);
   const masker = o.masker ?? new Masker();
   const reporters: Reporter[] = [new ConsoleReporter({ ...(o.out ? { out: o.out } : {}), verbosity: o.verbose ?? 0, ...(o.color !== undefined ? { color: o.color } : {}) })];
