@@ -12,7 +12,7 @@ import type { Step, Vars } from './dsl/types';
 import { ConnectionPool, specFromHostVars } from './connection/index';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
-import { JsonReportReporter, PinoLogReporter } from './report/files';
+import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
 import { Masker } from './report/mask';
 import type { Reporter } from './report/types';
 import { UsageError } from './errors';
@@ -83,6 +83,8 @@ export function listHosts(p: Plan): string {
 }
 
 export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> {
+  if (o.report) checkOutputPath(o.report, '--report');
+  if (o.logFile) checkOutputPath(o.logFile, '--log-file');
   const p = await plan(o);
   const masker = o.masker ?? new Masker();
   const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;

@@ -5,7 +5,8 @@
  * that proves sudo let us in. Shared by the ssh and local connections.
  */
 import { randomBytes } from 'node:crypto';
-import { MASK, quote } from '../dsl/command';
+import { quote } from '../dsl/command';
+import { maskText } from '../report/mask';
 import { StepFailure, UsageError } from '../errors';
 import { formatBytes } from '../util/bytes';
 import { HeadTailBuffer } from '../util/head-tail-buffer';
@@ -311,9 +312,7 @@ export function maskSecretBytes(bytes: Buffer, secrets: (string | undefined)[]):
 
 /** Replaces every occurrence of the secrets in `text` (never let a password reach a report). */
 export function maskSecrets(text: string, secrets: (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join(MASK);
-  return out;
+  return maskText(text, secrets);
 }
 
 /** sudo's own complaint (first `sudo:` line), for a become failure message. */

@@ -2,7 +2,6 @@
  * runPlaybook: a playbook and an inventory in, a run summary out. It composes the layers:
  * plan (hosts, steps, vars, batches) → validation → the linear scheduler → results.
  */
-import { isSecret } from '../dsl/command';
 import type { Playbook, Step, Vars } from '../dsl/types';
 import type { Connection } from '../connection/types';
 import type { Inventory } from '../inventory/types';
@@ -42,16 +41,9 @@ export interface EngineOptions extends StepFilter {
   plan?: Plan;
 }
 
-const SECRET_VAR = /(^|_)(password|passwd|secret|token|private_key_passphrase)$/i;
-
 /** Every secret value of the run's vars reaches the masker before any output is written. */
 function learnSecrets(masker: Masker, plan: Plan, becomePassword: string | undefined): void {
-  for (const h of plan.host.values()) {
-    for (const [k, v] of Object.entries(h.vars)) {
-      if (isSecret(v)) masker.add(v.value);
-      else if ((SECRET_VAR.test(k) || plan.playbook.secrets.includes(k)) && typeof v === 'string') masker.add(v);
-    }
-  }
+  for (const h of plan.host.values()) masker.addVars(h.vars, plan.playbook.secrets);
   if (becomePassword) masker.add(becomePassword);
 }
 

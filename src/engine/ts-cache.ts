@@ -6,7 +6,8 @@
  * ts-node, whose errors `load.ts` already turns into PlaybookErrors) is only loaded on a miss.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write';
 import { join, sep } from 'node:path';
 import { packageRoot } from '../paths';
 
@@ -66,10 +67,7 @@ export function compileCached(code: string, fileName: string): string {
   }
   const js = tsCompile()(code, fileName); // throws ts-node's TSError on syntax errors: nothing is cached
   try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, js);
-    renameSync(tmp, file); // atomic: a concurrent run reads the old state or the whole file
+    writeFileAtomic(file, js); // a concurrent run reads the old state or the whole file
   } catch {
     /* a read-only install still works, just without the cache */
   }

@@ -8,7 +8,8 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer as createUnixServer } from 'node:net';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write';
 import { join, posix } from 'node:path';
 import { World } from './model/world';
 import type { WorldState, ToolResult } from './model/types';
@@ -38,9 +39,7 @@ function log(msg: string): void {
 
 /** Atomic write: `lab status` never reads half a file. */
 function persist(): void {
-  const tmp = `${paths.state}.tmp`;
-  writeFileSync(tmp, JSON.stringify(world.state));
-  renameSync(tmp, paths.state);
+  writeFileAtomic(paths.state, JSON.stringify(world.state));
 }
 
 let dirty = false;

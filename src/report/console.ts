@@ -4,7 +4,8 @@
  */
 import type { Reporter, StepStartEvent } from './types';
 import type { RunSummary, StepResult } from '../results/results';
-import { banner, recapLines } from './recap';
+import { banner, recapLines, riskyChanges } from './recap';
+import { escapeControls } from '../util/terminal-text';
 
 export interface ConsoleOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -15,6 +16,9 @@ export interface ConsoleOptions {
 }
 
 const C = { red: 31, green: 32, yellow: 33, cyan: 36, magenta: 35, gray: 90 } as const;
+
+/** Text, optionally with a colour: colours are added after the text is made terminal-safe. */
+type Part = string | { code: number; text: string };
 
 export class ConsoleReporter implements Reporter {
   private readonly out: NonNullable<ConsoleOptions['out']>;
@@ -36,13 +40,26 @@ export class ConsoleReporter implements Reporter {
     this.v = opts.verbosity ?? 0;
   }
 
-  private paint(code: number, s: string): string {
-    return this.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+  private paint(code: number, text: string): Part {
+    return { code, text };
   }
 
-  private write(line: string): void {
+  /**
+   * The one place text reaches the terminal: control characters from hosts become visible
+   * escapes, and a line break inside a line is indented, so host text cannot fake a line of ours.
+   */
+  private render(parts: Part[]): string {
+    return parts
+      .map((p) => {
+        const text = escapeControls(typeof p === 'string' ? p : p.text).replace(/\n/g, '\n    ');
+        return typeof p !== 'string' && this.color && text ? `\x1b[${p.code}m${text}\x1b[0m` : text;
+      })
+      .join('');
+  }
+
+  private write(...parts: Part[]): void {
     this.clearLive();
-    this.out.write(`${line}\n`);
+    this.out.write(`${this.render(parts)}\n`);
     this.drawLive();
   }
 
@@ -59,7 +76,7 @@ export class ConsoleReporter implements Reporter {
     const total = this.step.hosts.length;
     const text = `▶ ${this.step.name}  running ${this.running.size}  done ${this.done}/${total}  failed ${this.failed}  ${secs}s`;
     const cols = this.out.columns ?? 100;
-    this.out.write(`\r\x1b[2K${this.paint(C.cyan, text.slice(0, cols - 1))}`);
+    this.out.write(`\r\x1b[2K${this.render([this.paint(C.cyan, text.slice(0, cols - 1))])}`);
     this.liveShown = true;
   }
 
@@ -79,8 +96,7 @@ export class ConsoleReporter implements Reporter {
     this.failed = 0;
     this.started = Date.now();
     this.write('');
-    const risk = e.risk ? this.paint(C.magenta, ` [changes ${e.risk}]`) : '';
-    this.write(`${banner(`STEP [${e.name}]`)}${risk}`);
+    this.write(banner(`STEP [${e.name}]`), e.risk ? this.paint(C.magenta, ` [changes ${e.risk}]`) : '');
     if (this.live) this.timer = setInterval(() => this.drawLive(), 250).unref();
   }
 
@@ -92,16 +108,16 @@ export class ConsoleReporter implements Reporter {
   result(r: StepResult): void {
     this.running.delete(r.host);
     this.done += 1;
-    const dur = this.v > 0 ? this.paint(C.gray, ` (${(r.durationMs / 1000).toFixed(2)}s)`) : '';
+    const dur: Part = this.v > 0 ? this.paint(C.gray, ` (${(r.durationMs / 1000).toFixed(2)}s)`) : '';
     switch (r.status) {
       case 'ok':
-        this.write(this.paint(C.green, `ok: [${r.host}]`) + dur);
+        this.write(this.paint(C.green, `ok: [${r.host}]`), dur);
         break;
       case 'changed':
-        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]`) + dur);
+        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]`), dur);
         break;
       case 'skipped':
-        this.write(this.paint(C.cyan, `skipping: [${r.host}]`) + (this.v > 0 ? ` ${r.reason}` : '') + dur);
+        this.write(this.paint(C.cyan, `skipping: [${r.host}]`), this.v > 0 ? ` ${r.reason}` : '', dur);
         break;
       case 'failed': {
         this.failed += 1;
@@ -150,19 +166,23 @@ export class ConsoleReporter implements Reporter {
   playEnd(s: RunSummary): void {
     if (this.timer) clearInterval(this.timer);
     this.clearLive();
-    const risky = s.results.filter((r) => r.risk && r.status === 'changed' && !('predicted' in r && r.predicted));
-    if (risky.length > 0) {
-      this.out.write(`\n${banner('CHANGES TO FIRMWARE / VMs')}\n`);
-      for (const r of risky) this.out.write(`${this.paint(C.magenta, `${r.host}: ${r.risk}: ${r.step}`)}\n`);
+    this.step = undefined;
+    const risky = riskyChanges(s.results);
+    if (risky) {
+      this.write('');
+      this.write(banner(risky.title));
+      for (const line of risky.lines) this.write(this.paint(C.magenta, line));
     }
-    this.out.write(`\n${banner('PLAY RECAP')}\n`);
+    this.write('');
+    this.write(banner('PLAY RECAP'));
     const hosts = Object.values(s.stats);
     recapLines(s.stats).forEach((line, i) => {
       const st = hosts[i]!;
       const code = st.failed > 0 || st.unreachable > 0 ? C.red : st.changed > 0 ? C.yellow : C.green;
-      this.out.write(`${this.paint(code, line)}\n`);
+      this.write(this.paint(code, line));
     });
     const secs = (s.durationMs / 1000).toFixed(2);
-    this.out.write(`\n${s.checkMode ? 'check mode: nothing was changed. ' : ''}${s.interrupted ? 'interrupted. ' : ''}finished in ${secs}s, exit code ${s.exitCode}\n`);
+    this.write('');
+    this.write(`${s.checkMode ? 'check mode: nothing was changed. ' : ''}${s.interrupted ? 'interrupted. ' : ''}finished in ${secs}s, exit code ${s.exitCode}`);
   }
 }

@@ -58,4 +58,29 @@ describe('console reporter', () => {
     const lines = recapLines({ a: emptyStats(), 'long-host-name': emptyStats() });
     expect(lines[0]!.indexOf(':')).toBe(lines[1]!.indexOf(':'));
   });
+
+  it('lists risky changes after the play by the labels the playbook declares', () => {
+    const s = sink(false);
+    const r = new ConsoleReporter({ out: s.out });
+    const results = [
+      { ...base, host: 'a', step: 'burn firmware', status: 'changed', risk: 'firmware' },
+      { ...base, host: 'b', step: 'move vm', status: 'changed', risk: 'migration' },
+      { ...base, host: 'c', step: 'move vm', status: 'changed', risk: 'migration', predicted: true },
+      { ...base, host: 'd', step: 'burn firmware', status: 'ok', risk: 'firmware' },
+    ] as StepResult[];
+    r.playEnd({ playbook: 'p', checkMode: false, startedAt: '', finishedAt: '', durationMs: 1, hosts: ['a', 'b'], stats: { a: emptyStats(), b: emptyStats() }, results, interrupted: false, exitCode: 0 } as RunSummary);
+    const text = s.text();
+    expect(text).toContain('RISKY CHANGES (firmware, migration) ***');
+    expect(text).not.toMatch(/FIRMWARE|VMs/);
+    expect(text).toContain('a: firmware: burn firmware\nb: migration: move vm\n');
+    expect(text).not.toMatch(/^[cd]: /m);
+  });
+
+  it('escapes host control characters but keeps its own colours, and indents a host\'s line breaks', () => {
+    const s = sink(false);
+    const r = new ConsoleReporter({ out: s.out, color: true });
+    r.result({ ...base, host: 'a', step: 'x', status: 'ok', notes: ['\x1b]0;owned\x07\rfine\u009b2J\nh1 : ok=1'] } as StepResult);
+    r.message('error', 'bad \x1b[31m');
+    expect(s.text()).toBe('\x1b[32mok: [a]\x1b[0m\n    \\x1b]0;owned\\x07\\x0dfine\\x9b2J\n    h1 : ok=1\n\x1b[31mbad \\x1b[31m\x1b[0m\n');
+  });
 });

@@ -4,7 +4,7 @@
  * report, or error messages; the masked marker shows where they were.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet, type TestFleet } from '../support/sshd';
 import { marshal, type CliResult } from '../support/cli';
@@ -17,6 +17,7 @@ const API_KEY = `AKIA-5ecret-'q'-"dq"-key`;
 const DB_PASSWORD = 'db pw 9f2c0';
 const INLINE = 'inline-zq81x';
 
+const ACCOUNTS = join(`/tmp`, `marshal-secrets-accounts-${process.pid}`);
 let fleet: TestFleet;
 let r: CliResult;
 let logText: string;
@@ -32,7 +33,7 @@ function strings(v: unknown): string[] {
 
 beforeAll(async () => {
   fleet = await startFleet(hasSudo ? 2 : 1, (i) =>
-    i === 1 ? { binds: labAccounts(join(`/tmp`, `marshal-secrets-accounts-${process.pid}`)), extraConfig: ['Match User alice', '  PasswordAuthentication yes'] } : {},
+    i === 1 ? { binds: labAccounts(ACCOUNTS), extraConfig: ['Match User alice', '  PasswordAuthentication yes'] } : {},
   );
   const hosts: { name: string; vars: HostVars }[] = [{ name: 'rooted', vars: sshVars(fleet, fleet.hosts[0]!) }];
   if (hasSudo) {
@@ -51,7 +52,10 @@ beforeAll(async () => {
   logText = readFileSync(log, 'utf8');
   reportText = readFileSync(report, 'utf8');
 });
-afterAll(async () => fleet?.stop());
+afterAll(async () => {
+  await fleet?.stop();
+  rmSync(ACCOUNTS, { recursive: true, force: true });
+});
 
 const SECRETS = { API_KEY, DB_PASSWORD, INLINE, ALICE_PASSWORD };
 
