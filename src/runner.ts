@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { loadInventory, selectHosts } from './inventory/index';
 import type { Inventory } from './inventory/types';
-import { loadPlaybook } from './engine/load';
+import { loadPlaybook } from './load/index';
 import { runPlaybook } from './engine/run';
 import { selectSteps } from './engine/select';
 import type { RunSummary } from './engine/results';
@@ -55,7 +55,7 @@ export interface Plan {
 /** Loads and resolves everything a run needs, so bad input fails before any host is touched. */
 export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask'>): Promise<Plan> {
   if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
-  const playbook = loadPlaybook(o.playbookFile);
+  const playbook = await loadPlaybook(o.playbookFile);
   const inventory = await loadInventory(o.inventory);
   let hosts = selectHosts(inventory, playbook.hosts);
   if (o.limit) {

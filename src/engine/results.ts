@@ -23,7 +23,7 @@ export interface Failure {
   definedAt?: string;
 }
 
-interface Base {
+export interface Base {
   host: string;
   step: string;
   stepIndex: number;
