@@ -4,6 +4,7 @@
  * Frames of a compiled playbook that Node did not map (a stack formatter of its own, as under
  * vitest) are mapped here through the source map the loader registered.
  */
+import { existsSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,12 +64,18 @@ export function parseFrames(stack: string): Frame[] {
 }
 
 let ownDirs: string[] | undefined;
+const onDisk = new Map<string, boolean>();
 
-/** Marshal's own code (src/ and dist/, the bundled CLI included), installed packages and Node itself. */
+/**
+ * Marshal's own code (src/ and dist/, the bundled CLI included), installed packages, Node
+ * itself, and frames of no file on disk (a test runner's virtual modules such as /modules/helpers).
+ */
 export function isInternal(file: string): boolean {
   ownDirs ??= [join(packageRoot(), 'src') + sep, join(packageRoot(), 'dist') + sep];
   if (!isAbsolute(file) || file.includes(`${sep}node_modules${sep}`)) return true;
-  return ownDirs.some((d) => file.startsWith(d));
+  if (ownDirs.some((d) => file.startsWith(d))) return true;
+  if (!onDisk.has(file)) onDisk.set(file, existsSync(file));
+  return !onDisk.get(file);
 }
 
 /** Frames in the user's own files, innermost first. */
