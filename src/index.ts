@@ -1,6 +1,7 @@
 /**
- * Marshal's public API: what a playbook imports. Explicit exports (ky's rule): nothing here
- * by accident, and everything here is kept stable.
+ * `marshal`: what a playbook imports to write steps. Explicit exports (ky's rule): nothing
+ * here by accident, and everything here is kept stable. Running playbooks from code
+ * (embedding) is `marshal/runner` (runner-api.ts).
  */
 export { VERSION } from './version';
 
@@ -9,9 +10,9 @@ export { playbook, isPlaybook } from './dsl/playbook';
 export { step, across, unchanged } from './dsl/step';
 export { byVar } from './dsl/group';
 export { expectEqual, expectThat, fail } from './dsl/expect';
-export { sh, argv, raw, quote, secret, isSecret, MASK } from './dsl/command';
+export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
 export { defineFact, FactParseError } from './dsl/fact';
-export type { Command, Secret } from './dsl/command';
+export type { Command, Secret, Interpolable } from './dsl/command';
 export type { Fact } from './dsl/fact';
 export type {
   Vars,
@@ -21,6 +22,7 @@ export type {
   Logger,
   HostContext,
   HostGroupView,
+  StepCommon,
   HostStepOptions,
   AcrossStepOptions,
   HostStep,
@@ -31,19 +33,8 @@ export type {
   Playbook,
   Unchanged,
 } from './dsl/types';
+export type { ExecResult } from './connection/types';
 
-// errors
+// errors: classes, recognised by brand (`instanceof` holds across installs)
 export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError } from './errors';
 export type { FailureKind } from './errors';
-
-// running playbooks from code
-export { runPlaybook } from './engine/run';
-export type { EngineOptions } from './engine/run';
-export { loadPlaybook } from './engine/load';
-export type { StepResult, RunSummary, HostStats, Failure, Status } from './results/results';
-export type { Reporter } from './report/types';
-export type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './connection/types';
-export type { Inventory, InventoryHost, InventoryGroup } from './inventory/types';
-export { loadInventory, selectHosts, registerInventoryPlugin } from './inventory/index';
-export { runPlaybookFiles, plan } from './runner';
-export type { RunFilesOptions, Plan } from './runner';

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { loadInventory } from './inventory/index';
-import { loadPlaybook } from './engine/load';
+import { loadPlaybook } from './load/index';
 import { runPlaybook } from './engine/run';
 import { planRun, type Plan } from './plan/plan';
 import type { RunSummary } from './results/results';
@@ -53,7 +53,7 @@ export type { Plan };
 /** Loads the playbook and inventory and plans the run, so bad input fails before any host is touched. */
 export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask' | 'extraVars'>): Promise<Plan> {
   if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
-  const playbook = loadPlaybook(o.playbookFile);
+  const playbook = await loadPlaybook(o.playbookFile);
   const inventory = await loadInventory(o.inventory);
   return planRun({
     playbook,

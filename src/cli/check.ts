@@ -16,8 +16,7 @@ export const checkCommand: CommandModule<object, Args> = {
   describe: 'Type-check a playbook (and what it imports) and validate it; touches no host',
   builder: (y) => withSettings(y.positional('playbook', { type: 'string', demandOption: true }), 'check') as never,
   handler: async (a) => {
-    const { typecheckPlaybook } = (require('../engine/typecheck') as typeof import('../engine/typecheck'));
-    const { loadPlaybook } = (require('../engine/load') as typeof import('../engine/load'));
+    const { typecheckPlaybook, loadPlaybook } = (require('../load/index') as typeof import('../load/index'));
     const { listTasks, listHosts, plan } = (require('../runner') as typeof import('../runner'));
     const diags = typecheckPlaybook(a.playbook);
     if (diags.length > 0) {
@@ -35,7 +34,7 @@ export const checkCommand: CommandModule<object, Args> = {
       if (a.listTasks) process.stdout.write(listTasks(p));
       process.stdout.write(`${rel(a.playbook)}: ok (${p.steps.length} steps, ${p.hosts.length} hosts)\n`);
     } else {
-      const pb = loadPlaybook(a.playbook);
+      const pb = await loadPlaybook(a.playbook);
       process.stdout.write(`${rel(a.playbook)}: ok (${pb.steps.length} steps)\n`);
     }
   },

@@ -54,7 +54,7 @@ function makeCommand(text: string, secrets: readonly string[]): Command {
   return { [COMMAND]: true, text, secrets };
 }
 
-type Interpolable = string | number | bigint | boolean | Secret | Command | readonly Interpolable[];
+export type Interpolable = string | number | bigint | boolean | Secret | Command | readonly Interpolable[];
 
 function render(value: Interpolable, secrets: string[]): string {
   if (isCommand(value)) {

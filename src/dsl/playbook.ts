@@ -1,6 +1,6 @@
 /** playbook(): flattens and validates the step list, so a broken playbook fails before any host is touched. */
 import { PlaybookError } from '../errors';
-import { callerLocation } from './location';
+import { callerLocation } from '../util/stack';
 import type { Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
 
 function flatten<V extends object>(list: StepList<V>, out: Step<V>[], path: string): Step<V>[] {
@@ -23,7 +23,7 @@ function locate(at: string | undefined): { file?: string; line?: number } {
 }
 
 export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Playbook<V> {
-  const at = callerLocation();
+  const at = callerLocation().definedAt;
   if (!opts || typeof opts !== 'object') throw new PlaybookError('playbook() needs an options object', locate(at));
   if (typeof opts.name !== 'string' || !opts.name.trim()) throw new PlaybookError('playbook needs a non-empty `name`', locate(at));
   if (typeof opts.hosts !== 'string' || !opts.hosts.trim()) {

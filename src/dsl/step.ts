@@ -1,11 +1,17 @@
 /** step() and across(): validate a step's shape where it is written, and remember where. */
 import { PlaybookError } from '../errors';
-import { callerLocation } from './location';
+import { callerLocation, type CallerLocation } from '../util/stack';
 import type { AcrossStep, AcrossStepOptions, HostStep, HostStepOptions, Unchanged, Vars } from './types';
 
-function located(message: string, at: string | undefined): PlaybookError {
-  const m = at ? /^(.*):(\d+)$/.exec(at) : null;
-  return new PlaybookError(message, m ? { file: m[1]!, line: Number(m[2]) } : {});
+/** At the step() call; for a step made by a library, also the playbook line that used it. */
+function located(message: string, here: CallerLocation): PlaybookError {
+  const m = here.definedAt ? /^(.*):(\d+)$/.exec(here.definedAt) : null;
+  const text = here.usedAt ? `${message} (used at ${here.usedAt})` : message;
+  return new PlaybookError(text, m ? { file: m[1]!, line: Number(m[2]) } : {});
+}
+
+function whereDefined(given: string | undefined): CallerLocation {
+  return given !== undefined ? { definedAt: given } : callerLocation();
 }
 
 const COMMON_KEYS = ['name', 'hosts', 'tags', 'timeout', 'risk', 'ignoreErrors'];
@@ -15,7 +21,7 @@ const HOST_KEYS = new Set([
 ]);
 const ACROSS_KEYS = new Set([...COMMON_KEYS, 'across', 'run', 'verify']);
 
-function validateCommon(opts: Record<string, unknown>, at: string | undefined, allowed: Set<string>): void {
+function validateCommon(opts: Record<string, unknown>, at: CallerLocation, allowed: Set<string>): void {
   if (typeof opts.name !== 'string' || opts.name.trim() === '') throw located('a step needs a non-empty `name`', at);
   const label = `step "${opts.name}"`;
   for (const key of Object.keys(opts)) {
@@ -43,24 +49,24 @@ function validateCommon(opts: Record<string, unknown>, at: string | undefined, a
 
 /** A step run on each host: check → run → verify. */
 export function step<V extends object = Vars>(opts: HostStepOptions<V>): HostStep<V> {
-  const at = opts.definedAt ?? callerLocation();
-  validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...HOST_KEYS, 'definedAt']));
+  const at = whereDefined(opts.definedAt);
+  validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...HOST_KEYS, 'definedAt', 'usedAt']));
   if (opts.check !== undefined && opts.run === undefined) {
     throw located(`step "${opts.name}": \`check\` without \`run\` has nothing to skip; use \`verify\` for an assertion`, at);
   }
   if (opts.until !== undefined && opts.run === undefined) throw located(`step "${opts.name}": \`until\` needs \`run\``, at);
-  return Object.freeze({ ...opts, kind: 'host' as const, definedAt: at });
+  return Object.freeze({ ...opts, kind: 'host' as const, ...at });
 }
 
 /** A step run once per group of hosts (e.g. a source and its destination) after all reached it. */
 export function across<V extends object = Vars>(opts: AcrossStepOptions<V>): AcrossStep<V> {
-  const at = opts.definedAt ?? callerLocation();
-  validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...ACROSS_KEYS, 'definedAt']));
+  const at = whereDefined(opts.definedAt);
+  validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...ACROSS_KEYS, 'definedAt', 'usedAt']));
   const a = opts.across as unknown;
   if (a !== 'all' && typeof a !== 'function') {
     throw located(`step "${opts.name}": \`across\` must be 'all' or a grouping such as byVar('pair')`, at);
   }
-  return Object.freeze({ ...opts, kind: 'across' as const, definedAt: at });
+  return Object.freeze({ ...opts, kind: 'across' as const, ...at });
 }
 
 /** Return from `run` when nothing needed doing: the step is `ok` instead of `changed`. */

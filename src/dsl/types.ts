@@ -90,6 +90,8 @@ export interface StepCommon<V extends object> {
   ignoreErrors?: boolean;
   /** Where the step was defined (file:line), filled in by step(). */
   readonly definedAt?: string;
+  /** For a step made by a library function: the playbook line that called it (file:line). */
+  readonly usedAt?: string;
 }
 
 export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> {

@@ -3,6 +3,7 @@
  * step is running and how many hosts are running, done and failed.
  */
 import type { Reporter, StepStartEvent } from './types';
+import { describeDefinition } from '../util/stack';
 import type { RunSummary, StepResult } from '../results/results';
 import { banner, recapLines, riskyChanges } from './recap';
 import { escapeControls } from '../util/terminal-text';
@@ -126,7 +127,7 @@ export class ConsoleReporter implements Reporter {
         if (r.failure.command && !r.failure.message.includes(r.failure.command)) this.write(this.paint(C.red, `    command: ${r.failure.command}`));
         if (r.failure.exitCode !== undefined && r.failure.exitCode !== null && r.failure.kind === 'command') this.write(this.paint(C.red, `    exit code: ${r.failure.exitCode}`));
         if (r.failure.stderrTail) for (const l of r.failure.stderrTail.split('\n')) this.write(this.paint(C.red, `    | ${l}`));
-        if (this.v > 0 && r.failure.definedAt) this.write(this.paint(C.gray, `    step defined at ${r.failure.definedAt}`));
+        if (this.v > 0 && r.failure.definedAt) this.write(this.paint(C.gray, `    step ${describeDefinition(r.failure)}`));
         break;
       }
       case 'unreachable':

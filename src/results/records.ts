@@ -34,7 +34,9 @@ export function resultBase(host: string, s: Step, stepIndex: number, startedMs: 
 
 /** A failure result; a connection failure makes the host unreachable, ignoreErrors marks it ignored. */
 export function failedResult(base: Base, s: Step, failure: Failure, unreachable = false): StepResult {
-  const located: Failure = s.definedAt && !failure.definedAt ? { ...failure, definedAt: s.definedAt } : failure;
+  const located: Failure = { ...failure };
+  if (s.definedAt && !located.definedAt) located.definedAt = s.definedAt;
+  if (s.usedAt && !located.usedAt) located.usedAt = s.usedAt;
   if (unreachable) return { ...base, status: 'unreachable', failure: located };
   return { ...base, status: 'failed', failure: located, ...(s.ignoreErrors ? { ignored: true } : {}) };
 }

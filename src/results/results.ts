@@ -22,9 +22,11 @@ export interface Failure {
   seen?: unknown;
   /** Where the step was defined. */
   definedAt?: string;
+  /** When the step came from a library: the playbook line that used it. */
+  usedAt?: string;
 }
 
-interface Base {
+export interface Base {
   host: string;
   step: string;
   stepIndex: number;

@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
-  resolve: { alias: { marshal: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) } },
+  resolve: {
+    alias: [
+      { find: /^marshal$/, replacement: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
+      { find: /^marshal\/runner$/, replacement: fileURLToPath(new URL('../../src/runner-api.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/faults/**/*.fleet.ts'],
     pool: 'forks',

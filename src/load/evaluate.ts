@@ -1,0 +1,44 @@
+/**
+ * Runs a compiled playbook module. Its `require` is its own: `'marshal'` and `'marshal/…'`
+ * are the running Marshal's API instance (so a class, brand or registry the playbook uses is
+ * the engine's), anything else resolves from the playbook's directory as Node would. No
+ * global hook: nothing else in the process resolves differently.
+ */
+import Module, { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { PlaybookError } from '../errors';
+import { packageRoot } from '../paths';
+// Static imports: the bundled CLI hands out its own bundled modules, vitest its sources.
+// runner-api imports this file back (runner → load): only read when a playbook runs.
+import * as api from '../index';
+import * as runnerApi from '../runner-api';
+
+const OWN: Record<string, () => unknown> = {
+  marshal: () => api,
+  'marshal/runner': () => runnerApi,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  'marshal/package.json': () => require(join(packageRoot(), 'package.json')),
+};
+
+/** Marshal's own module for `id`, undefined for any other package. */
+export function ownModule(id: string): unknown {
+  if (id !== 'marshal' && !id.startsWith('marshal/')) return undefined;
+  const get = OWN[id];
+  if (!get) throw new PlaybookError(`'${id}' is not part of Marshal's API: import from ${Object.keys(OWN).map((k) => `'${k}'`).join(', ')}`);
+  return get();
+}
+
+type Internal = Module & { _compile(code: string, filename: string): void };
+
+/** Evaluates `code` as the CommonJS module `filename`, for the playbook `entry`; returns its exports. */
+export function evaluateModule(code: string, filename: string, entry: string): unknown {
+  const mod = new Module(filename) as Internal;
+  mod.filename = filename;
+  const fromPlaybook = createRequire(entry);
+  mod.paths = fromPlaybook.resolve.paths('x') ?? [];
+  // Module's wrapper calls `mod.require(id)`: overriding it on this instance is module-local.
+  mod.require = Object.assign((id: string) => ownModule(id) ?? fromPlaybook(id), fromPlaybook) as NodeJS.Require;
+  mod._compile(code, filename);
+  mod.loaded = true;
+  return mod.exports;
+}

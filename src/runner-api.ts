@@ -1,0 +1,21 @@
+/**
+ * `marshal/runner`: running playbooks from code (embedding): load, plan and run them over an
+ * inventory, with reporters and masking. Authoring names are in `marshal` (index.ts).
+ */
+export { runPlaybook } from './engine/run';
+export type { EngineOptions } from './engine/run';
+export { loadPlaybook } from './load/index';
+export type { StepResult, RunSummary, HostStats, Failure, Status, CommandRecord, Base as StepResultBase } from './results/results';
+export type { StepFilter } from './plan/select';
+export type { Reporter, PlayStartEvent, StepStartEvent } from './report/types';
+export { Masker } from './report/mask';
+export { MASK } from './dsl/command';
+export type { Connection, ConnectionSpec, ExecOptions, ExecResult, HostKeyPolicy } from './connection/types';
+export type { Inventory, InventoryHost, InventoryGroup, Vars as InventoryVars } from './inventory/types';
+export type { LoadOptions as LoadInventoryOptions } from './inventory/load';
+export type { InventoryPluginContext, InventoryPluginLoader } from './inventory/plugins';
+export type { InventoryBuilder, GroupNode, HostNode } from './inventory/builder';
+export { loadInventory, selectHosts, registerInventoryPlugin } from './inventory/index';
+export { runPlaybookFiles, plan } from './runner';
+export type { RunFilesOptions, Plan } from './runner';
+export type { PlannedHost } from './plan/plan';
