@@ -45,3 +45,9 @@ export type { Inventory, InventoryHost, InventoryGroup } from './inventory/types
 export { loadInventory, selectHosts, registerInventoryPlugin } from './inventory/index';
 export { runPlaybookFiles, plan } from './runner';
 export type { RunFilesOptions, Plan } from './runner';
+
+// extending Marshal (docs/plugins.md)
+export { loadPlugins } from './plugins';
+export type { MarshalPlugin, MarshalPluginApi, PluginCommand, PluginOption, PluginDeclaration } from './plugins';
+export type { InventoryPluginContext, InventoryPluginLoader } from './inventory/plugins';
+export type { InventoryBuilder } from './inventory/builder';

@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
-  resolve: { alias: { marshal: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) } },
+  resolve: {
+    alias: {
+      marshal: fileURLToPath(new URL('../../src/index.ts', import.meta.url)),
+      '@marshal/sshd-harness': fileURLToPath(new URL('../../packages/sshd-harness/src/index.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/faults/**/*.fleet.ts'],
     pool: 'forks',

@@ -17,8 +17,8 @@ import { daemonAddress } from './model/build';
 import { lookup } from './sysfs';
 import { runTool } from './tools';
 import { answerFragment, askFragment, HANG_FRAGMENT, writeToolBin } from './toolbin';
-import { safeRead } from './sshd';
-import { packageRoot } from '../paths';
+import { safeRead } from '@marshal/sshd-harness';
+import { LAB_ROOT } from './paths';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -255,8 +255,8 @@ function handleUnix(sock: Socket): void {
 // ---- FUSE mount ----
 
 function fuseScript(): string {
-  // The daemon runs as its own process (never bundled); the script ships in src/lab.
-  return join(packageRoot(), 'src', 'lab', 'sysfs_fuse.py');
+  // The daemon runs as its own process (never bundled); the script ships in src/.
+  return join(LAB_ROOT, 'src', 'sysfs_fuse.py');
 }
 
 export function isMounted(mountpoint: string): boolean {
