@@ -18,7 +18,7 @@ export interface PluginOption {
 
 /** A `marshal <command>` a plugin adds. */
 export interface PluginCommand {
-  /** yargs command syntax: `lab <action>`, `demo`. The first word is the command's name. */
+  /** yargs command syntax: `cmdb <action>`, `sync`. The first word is the command's name. */
   command: string;
   describe: string;
   positionals?: Record<string, PluginOption>;
@@ -85,7 +85,7 @@ export function findPluginDeclaration(startDir: string): PluginDeclaration | und
         const line = lineOfKey(text, 'plugins') ?? lineOfKey(text, 'marshal');
         const plugins = (pkg.marshal as { plugins?: unknown } | null)?.plugins ?? [];
         if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === 'string' && p !== '')) {
-          throw new UsageError('`marshal.plugins` must be a list of package names, e.g. "marshal": { "plugins": ["@marshal/lab"] }', { file, ...(line ? { line } : {}) });
+          throw new UsageError('`marshal.plugins` must be a list of package names, e.g. "marshal": { "plugins": ["@acme/marshal-cmdb"] }', { file, ...(line ? { line } : {}) });
         }
         return { file, line, plugins: plugins as string[] };
       }

@@ -17,7 +17,6 @@ import { daemonAddress } from './model/build';
 import { lookup } from './sysfs';
 import { runTool } from './tools';
 import { answerFragment, askFragment, HANG_FRAGMENT, writeToolBin } from './toolbin';
-import { safeRead } from '@marshal/sshd-harness';
 import { LAB_ROOT } from './paths';
 
 const labDir = process.argv[2];
@@ -63,6 +62,15 @@ function flush(): void {
 }
 
 // ---- tool requests (TCP, NUL-separated fields) ----
+
+/** A file's text, or '' when it cannot be read (a /proc entry of a process that just exited). */
+function safeRead(f: string): string {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 function sessionOf(pid: number, listener: number): number | undefined {
   let p = pid;

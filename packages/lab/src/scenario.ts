@@ -235,17 +235,3 @@ function normalise(h: HostSpec | undefined): HostSpec {
   }
   return out;
 }
-
-/** Deep merge of host specs: objects merge, lists and scalars replace. */
-export function mergeSpecs(...specs: HostSpec[]): HostSpec {
-  const merge = (a: unknown, b: unknown): unknown => {
-    if (b === undefined) return a;
-    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-      for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
-      return out;
-    }
-    return b;
-  };
-  return specs.reduce((acc, s) => merge(acc, s) as HostSpec, {} as HostSpec);
-}
