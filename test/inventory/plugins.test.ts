@@ -1,7 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InventoryError } from '../../src/errors';
 import { loadInventory, registerInventoryPlugin, selectHosts } from '../../src/inventory';
-import { tree } from './helpers';
+import { tree as makeTree } from './helpers';
+
+const made: string[] = [];
+const tree = (files: Record<string, string>): string => {
+  const dir = makeTree(files);
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('inventory plugins', () => {
   it('an unknown plugin is an error listing the known ones and saying how plugins are declared', async () => {
