@@ -1,20 +1,31 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
+const at = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** The core and the sshd harness from their sources (no build needed), for every project. */
+function aliases(from: (p: string) => string) {
+  return [
+    { find: /^marshal$/, replacement: from('./src/index.ts') },
+    { find: /^marshal\/runner$/, replacement: from('./src/runner-api.ts') },
+    { find: /^@marshal\/sshd-harness$/, replacement: from('./packages/sshd-harness/src/index.ts') },
+  ];
+}
+
+// One command for the whole suite: the core's tests and every workspace package's (packages/*/vitest.config.mts).
 export default defineConfig({
-  resolve: {
-    // exact matches: a plain 'marshal' key would also rewrite 'marshal/runner' as a prefix
-    alias: [
-      { find: /^marshal$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-      { find: /^marshal\/runner$/, replacement: fileURLToPath(new URL('./src/runner-api.ts', import.meta.url)) },
-    ],
-  },
   test: {
-    include: ['test/**/*.test.ts'],
     // e2e tests start real sshd servers; two cores, so keep parallelism modest
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        // exact matches: a plain 'marshal' key would also rewrite 'marshal/runner' as a prefix
+        resolve: { alias: aliases(at) },
+        test: { name: 'core', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+      'packages/lab/vitest.config.mts',
+    ],
   },
 });

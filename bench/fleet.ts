@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSshd, knownHostsLine, type SshdInfo } from '../src/lab/sshd';
+import { startSshd, knownHostsLine, type SshdInfo } from '@marshal/sshd-harness';
 
 export interface BenchHost extends SshdInfo {
   name: string;

@@ -230,7 +230,7 @@ export function renderMarkdown(r: Results): string {
   out.push('## How this is measured', '');
   out.push(
     '- **Hosts**: N real OpenSSH servers (`/usr/sbin/sshd`), one per loopback address 127.100.x.y, port 22, each in a private mount namespace ' +
-      'with a clean `/root` (`src/lab/sshd.ts`), so no session sources `~/.bashrc` (on this machine root\'s runs `pyenv init`, ~150 ms per session). ' +
+      'with a clean `/root` (`packages/sshd-harness`), so no session sources `~/.bashrc` (on this machine root\'s runs `pyenv init`, ~150 ms per session). ' +
       'One client ed25519 key; host keys in a known_hosts file.',
     '- **Workload W(N, S)**: S steps, each `cat /proc/loadavg` on all N hosts; step k+1 starts when step k is done on every host. ' +
       'One INI inventory (`bench/.work/inventory-N.ini`) serves all three contenders.',

@@ -29,7 +29,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm dependencies, exactly as locked; `prepare` builds dist/.
+# npm dependencies (and the workspace packages packages/*), exactly as locked; `prepare` builds
+# the core (dist/), then packages/sshd-harness and packages/lab (the lab plugin the demo uses).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "bootstrap: npm ci"
   npm ci --no-audit --no-fund

@@ -19,3 +19,7 @@ export { loadInventory, selectHosts, registerInventoryPlugin } from './inventory
 export { runPlaybookFiles, plan } from './runner';
 export type { RunFilesOptions, Plan } from './runner';
 export type { PlannedHost } from './plan/plan';
+
+// extending Marshal (docs/plugins.md)
+export { loadPlugins } from './plugins';
+export type { MarshalPlugin, MarshalPluginApi, PluginCommand, PluginOption, PluginDeclaration } from './plugins';

@@ -5,8 +5,8 @@ import { runCommand } from './run';
 import { checkCommand } from './check';
 import { inventoryCommand } from './inventory';
 import { settingsCommand } from './settings';
-import { labCommand } from './lab';
-import { demoCommand } from './demo';
+import { yargsCommand } from './plugins';
+import { CORE_COMMANDS, loadPlugins, pluginCommands } from '../plugins';
 import { MarshalError } from '../errors';
 import { VERSION } from '../version';
 
@@ -37,15 +37,12 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
   survivePipeClose(process.stdout);
   survivePipeClose(process.stderr);
   try {
-    await yargs(argv)
-      .scriptName('marshal')
-      .command(runCommand)
-      .command(checkCommand)
-      .command(inventoryCommand)
-      .command(labCommand)
-      .command(demoCommand)
-      .command(settingsCommand)
-      .demandCommand(1, 'say what to do: run, check, inventory, lab, demo or settings')
+    // the project's plugins (package.json "marshal.plugins") add inventory plugins and commands
+    await loadPlugins(process.cwd());
+    const y = yargs(argv).scriptName('marshal').command(runCommand).command(checkCommand).command(inventoryCommand).command(settingsCommand);
+    for (const c of pluginCommands()) y.command(yargsCommand(c));
+    await y
+      .demandCommand(1, `say what to do: ${[...CORE_COMMANDS, ...pluginCommands().map((c) => c.command.split(' ')[0])].join(', ')}`)
       .strict()
       .version(VERSION)
       .help()

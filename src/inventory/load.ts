@@ -11,7 +11,8 @@ import { InventoryError } from '../errors';
 import { InventoryBuilder } from './builder';
 import { parseIni } from './ini';
 import { buildModel } from './model';
-import { getInventoryPlugin, inventoryPluginNames } from './plugins';
+import { getInventoryPlugin } from './plugins';
+import { unknownInventoryPluginMessage } from '../plugins';
 import { expandHostPattern } from './ranges';
 import type { Inventory } from './types';
 import { loadVarsDir } from './vars-files';
@@ -84,10 +85,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     const plugin = typeof name === 'string' ? getInventoryPlugin(name) : undefined;
     if (!plugin) {
       const line = lineOf('plugin');
-      throw new InventoryError(
-        `unknown inventory plugin '${String(name)}' (known: ${inventoryPluginNames().join(', ')})`,
-        line === undefined ? { file } : { file, line },
-      );
+      throw new InventoryError(unknownInventoryPluginMessage(String(name)), line === undefined ? { file } : { file, line });
     }
     await plugin({ file, config: loaded.doc.toJS() as Record<string, unknown>, lineOf, builder: b, loadFile });
   };

@@ -1,4 +1,4 @@
-/** The Inventory model: what every inventory source (INI, YAML, directory, lab plugin) parses to. */
+/** The Inventory model: what every inventory source (INI, YAML, directory, inventory plugin) parses to. */
 
 export type Vars = Record<string, unknown>;
 

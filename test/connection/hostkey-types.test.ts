@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type TestFleet } from '../support/sshd';
 import { SshConnection } from '../../src/connection/ssh';
-import { knownHostsLine } from '../../src/lab/sshd';
+import { knownHostsLine } from '@marshal/sshd-harness';
 import { specFor } from './helpers';
 
 let fleet: TestFleet;

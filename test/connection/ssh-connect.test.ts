@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSshd, stopSshd } from '../../src/lab/sshd';
+import { startSshd, stopSshd } from '@marshal/sshd-harness';
 import { loopbackAddress, makeClientKey, startFleet, type TestFleet } from '../support/sshd';
 import { SshConnection } from '../../src/connection/ssh';
 import { ConnectionError } from '../../src/errors';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopSshd } from '../../src/lab/sshd';
+import { stopSshd } from '@marshal/sshd-harness';
 import { startFleet, type TestFleet } from '../support/sshd';
 import { SshConnection } from '../../src/connection/ssh';
 import { StepFailure } from '../../src/errors';

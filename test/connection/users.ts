@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BindMount } from '../../src/lab/sshd';
+import type { BindMount } from '@marshal/sshd-harness';
 
 export const ALICE_PASSWORD = "s3cret pa$$word 'x'";
 export const BOB_PASSWORD = 'bob-pw';

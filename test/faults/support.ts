@@ -8,7 +8,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { CLI, ROOT, type CliResult } from '../support/cli';
 import type { TestFleet, TestHost } from '../support/sshd';
-import { pidsInMountNamespace } from '../../src/lab/sshd';
+import { pidsInMountNamespace } from '@marshal/sshd-harness';
 
 export type HostVars = Record<string, string | number>;
 

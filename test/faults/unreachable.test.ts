@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackAddress, makeClientKey, startFleet, type TestFleet } from '../support/sshd';
 import { marshal } from '../support/cli';
-import { knownHostsLine } from '../../src/lab/sshd';
+import { knownHostsLine } from '@marshal/sshd-harness';
 import { labAccounts } from '../connection/users';
 import { countingProxy, iniInventory, recap, silentPort, sshVars, type FakeEndpoint, type HostVars } from './support';
 

@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^marshal$/, replacement: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
       { find: /^marshal\/runner$/, replacement: fileURLToPath(new URL('../../src/runner-api.ts', import.meta.url)) },
+      { find: /^@marshal\/sshd-harness$/, replacement: fileURLToPath(new URL('../../packages/sshd-harness/src/index.ts', import.meta.url)) },
     ],
   },
   test: {

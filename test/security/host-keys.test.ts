@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet, type TestFleet } from '../support/sshd';
 import { marshal } from '../support/cli';
-import { knownHostsLine } from '../../src/lab/sshd';
+import { knownHostsLine } from '@marshal/sshd-harness';
 import { iniInventory, recap, sshVars } from '../faults/support';
 
 const PLAYBOOK = join(__dirname, 'fixtures/one-step.ts');

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSshd, stopSshd, knownHostsLine, type SshdInfo, type SshdOptions } from '../../src/lab/sshd';
+import { startSshd, stopSshd, knownHostsLine, type SshdInfo, type SshdOptions } from '@marshal/sshd-harness';
 
 export interface TestHost extends SshdInfo {
   name: string;

@@ -8,8 +8,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer as createUnixServer } from 'node:net';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic-write';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { World } from './model/world';
 import type { WorldState, ToolResult } from './model/types';
@@ -18,8 +17,7 @@ import { daemonAddress } from './model/build';
 import { lookup } from './sysfs';
 import { runTool } from './tools';
 import { answerFragment, askFragment, HANG_FRAGMENT, writeToolBin } from './toolbin';
-import { safeRead } from './sshd';
-import { packageRoot } from '../paths';
+import { LAB_ROOT } from './paths';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -39,7 +37,10 @@ function log(msg: string): void {
 
 /** Atomic write: `lab status` never reads half a file. */
 function persist(): void {
-  writeFileAtomic(paths.state, JSON.stringify(world.state));
+  // one writer (this daemon), so a fixed temp name is safe; no fsync: the state is rebuilt on `lab up`
+  const tmp = `${paths.state}.tmp`;
+  writeFileSync(tmp, JSON.stringify(world.state));
+  renameSync(tmp, paths.state);
 }
 
 let dirty = false;
@@ -62,6 +63,15 @@ function flush(): void {
 }
 
 // ---- tool requests (TCP, NUL-separated fields) ----
+
+/** A file's text, or '' when it cannot be read (a /proc entry of a process that just exited). */
+function safeRead(f: string): string {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 function sessionOf(pid: number, listener: number): number | undefined {
   let p = pid;
@@ -254,8 +264,8 @@ function handleUnix(sock: Socket): void {
 // ---- FUSE mount ----
 
 function fuseScript(): string {
-  // The daemon runs as its own process (never bundled); the script ships in src/lab.
-  return join(packageRoot(), 'src', 'lab', 'sysfs_fuse.py');
+  // The daemon runs as its own process (never bundled); the script ships in src/.
+  return join(LAB_ROOT, 'src', 'sysfs_fuse.py');
 }
 
 export function isMounted(mountpoint: string): boolean {

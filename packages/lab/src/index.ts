@@ -1,4 +1,5 @@
-/** The simulated ConnectX-7 lab: public entry points. */
+/** The simulated ConnectX-7 lab: public entry points. `register` makes it a Marshal plugin (plugin.ts). */
+export { register, labInventoryPlugin } from './plugin';
 export { labUp, labStatus, labDown, formatStatus, assertLabUsable } from './lab';
 export type { LabUpOptions, LabUpResult, LabStatus, LabHostInfo } from './lab';
 export { loadScenario, parseScenario, resolveScenario, scenariosDir } from './scenario';

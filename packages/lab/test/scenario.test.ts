@@ -1,11 +1,11 @@
 /** Scenario files: every shipped one loads; errors name the file and line. */
 import { describe, it, expect } from 'vitest';
 import { readdirSync } from 'node:fs';
-import { loadScenario, parseScenario, scenariosDir } from '../../src/lab/scenario';
-import { buildWorld } from '../../src/lab/model/build';
-import { UsageError } from '../../src/errors';
-import { inventoryYaml } from '../../src/lab/inventory';
-import { labPaths } from '../../src/lab/layout';
+import { loadScenario, parseScenario, scenariosDir } from '../src/scenario';
+import { buildWorld } from '../src/model/build';
+import { UsageError } from 'marshal';
+import { inventoryYaml } from '../src/inventory';
+import { labPaths } from '../src/layout';
 import { parse } from 'yaml';
 
 describe('scenarios', () => {

@@ -6,15 +6,15 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, readlinkSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { UsageError, MarshalError } from '../errors';
-import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, type SshdInfo, type BindMount } from './sshd';
+import { UsageError, MarshalError } from 'marshal';
+import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, type SshdInfo, type BindMount } from '@marshal/sshd-harness';
 import { labPaths, hostPaths, defaultLabDir, DEFAULT_NET, DEFAULT_PORT, type LabConfig, type LabPaths, type DaemonInfo } from './layout';
 import { loadScenario } from './scenario';
 import { buildWorld } from './model/build';
 import type { WorldState, HostState } from './model/types';
 import { SYSFS_BINDS } from './sysfs';
 import { inventoryYaml } from './inventory';
-import { fromDist, packageRoot } from '../paths';
+import { fromDist, LAB_ROOT } from './paths';
 
 export interface LabUpOptions {
   dir?: string;
@@ -129,17 +129,17 @@ function liveSshd(dir: string): SshdInfo | undefined {
 }
 
 function daemonCommand(): { cmd: string; args: string[] } {
-  const js = join(packageRoot(), 'dist', 'lab', 'daemon.js');
+  const js = join(LAB_ROOT, 'dist', 'daemon.js');
   if (fromDist && existsSync(js)) return { cmd: process.execPath, args: [js] };
   // Running from TypeScript sources (tests, ts-node): compile on the fly.
-  return { cmd: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), join(packageRoot(), 'src', 'lab', 'daemon.ts')] };
+  return { cmd: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), join(LAB_ROOT, 'src', 'daemon.ts')] };
 }
 
 async function startDaemon(paths: LabPaths): Promise<DaemonInfo> {
   rmSync(paths.daemonInfo, { force: true });
   const { cmd, args } = daemonCommand();
   const logFd = openSync(paths.daemonLog, 'a');
-  const child = spawn(cmd, [...args, paths.dir], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, TS_NODE_PROJECT: join(packageRoot(), 'tsconfig.json') } });
+  const child = spawn(cmd, [...args, paths.dir], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, TS_NODE_PROJECT: join(LAB_ROOT, 'tsconfig.json') } });
   closeSync(logFd);
   child.unref();
   const deadline = Date.now() + 30_000;

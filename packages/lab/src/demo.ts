@@ -1,13 +1,17 @@
 /** The flagship demo: the lab's default pair, prepared, VF attached, VM live-migrated. */
 import { join, resolve } from 'node:path';
-import { labDown, labStatus, labUp } from './lab/index';
-import { runPlaybookFiles } from './runner';
-import { packageRoot } from './paths';
+import { runPlaybookFiles } from 'marshal/runner';
+import { labDown, labStatus, labUp } from './lab';
 
-/** Marshal's own checkout. */
-const ROOT = packageRoot();
+export interface DemoOptions {
+  /** The project holding playbooks/{prepare-cx7,attach-vf,migrate-vm}.ts and inventory/ (the one that lists the lab plugin). */
+  projectDir: string;
+  dir?: string;
+  reportDir?: string;
+  out?: NodeJS.WritableStream;
+}
 
-export async function runDemo(o: { dir?: string; reportDir?: string; out?: NodeJS.WritableStream } = {}): Promise<number> {
+export async function runDemo(o: DemoOptions): Promise<number> {
   const out = o.out ?? process.stdout;
   out.write('Starting the simulated CX-7 lab (source + destination, one VM on the source)…\n');
   // the committed inventory/lab.yml follows MARSHAL_LAB_DIR, so point it at this lab
@@ -20,10 +24,10 @@ export async function runDemo(o: { dir?: string; reportDir?: string; out?: NodeJ
   }
   const lab = await labUp(dirOpt);
   out.write(`lab up: ${lab.hosts.map((h: { name: string; address: string }) => `${h.name}=${h.address}`).join(', ')}\n`);
-  const inventory = [join(ROOT, 'inventory')];
+  const inventory = [join(o.projectDir, 'inventory')];
   for (const name of ['prepare-cx7', 'attach-vf', 'migrate-vm']) {
     const summary = await runPlaybookFiles({
-      playbookFile: join(ROOT, 'playbooks', `${name}.ts`),
+      playbookFile: join(o.projectDir, 'playbooks', `${name}.ts`),
       inventory,
       ...(o.reportDir ? { report: join(o.reportDir, `${name}.json`) } : {}),
       out: out as never,

@@ -1,8 +1,8 @@
 /**
  * A real OpenSSH server on a loopback address, in its own private mount namespace.
  * The namespace lets each server see its own /root (no ~/.bashrc start-up cost, its own
- * files) and its own bind mounts (the lab's simulated /sys and tools), while nothing on
- * the real machine changes. Used by the lab and by the test suite.
+ * files) and its own bind mounts (a plugin's simulated /sys and tools), while nothing on
+ * the real machine changes. Used by Marshal's tests and benchmark and by @marshal/lab.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync, closeSync } from 'node:fs';
@@ -68,10 +68,10 @@ function namespaceIsOurs(info: Pick<SshdInfo, 'pid' | 'mntNs' | 'anchor'>): bool
 
 const SSHD = '/usr/sbin/sshd';
 
-/** Fails with a clear message on a machine without what the lab needs. */
+/** Fails with a clear message on a machine that cannot run these servers. */
 export function assertSshdUsable(): void {
   if (process.getuid?.() !== 0) {
-    throw new Error('the lab needs root: each simulated host is an sshd in its own mount namespace (run as root, e.g. in a container or VM)');
+    throw new Error('these sshd servers need root: each runs in its own mount namespace (run as root, e.g. in a container or VM)');
   }
   if (!existsSync(SSHD)) {
     throw new Error(`${SSHD} not found: install OpenSSH's server (Debian/Ubuntu: apt-get install -y openssh-server)`);
@@ -91,12 +91,12 @@ export function sshdConfig(opts: SshdOptions, hostKeyFile: string, authorizedKey
     `HostKey ${hostKeyFile}`,
     `PidFile none`,
     `AuthorizedKeysFile ${authorizedKeysFile}`,
-    // No PAM: the lab authenticates by key against files it owns, nothing from the real /etc/pam.d.
+    // No PAM: the server authenticates by key against files it owns, nothing from the real /etc/pam.d.
     'UsePAM no',
     'PermitRootLogin prohibit-password',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
-    // The lab dir is root-owned but may be group/world readable; skip the permission check.
+    // The server dir is root-owned but may be group/world readable; skip the permission check.
     'StrictModes no',
     'UseDNS no',
     'PrintMotd no',
@@ -152,7 +152,7 @@ export function ensureHostKey(dir: string): { keyFile: string; publicKey: string
   return { keyFile, publicKey: pub };
 }
 
-/** Starts sshd detached (it outlives this process, as the lab needs) and waits until it listens. */
+/** Starts sshd detached (it outlives this process, as a long-lived lab needs) and waits until it listens. */
 export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   assertSshdUsable();
   mkdirSync(opts.dir, { recursive: true });

@@ -1,7 +1,7 @@
 /** Simulated tools print exactly the reference samples (device-outputs.md) for the same state. */
 import { describe, it, expect } from 'vitest';
 import { testWorld, referenceBlock, referenceText, prepare, expectOk } from './helpers';
-import { writeNumVfs } from '../../src/lab/model/nic';
+import { writeNumVfs } from '../src/model/nic';
 
 const PF = '0000:e1:00.0';
 

@@ -1,11 +1,11 @@
 /**
  * Benchmark (not a test): how long `lab up` takes for a 50-NIC-host lab (25 pairs, plus
  * their 25 guests), then how fast the simulated commands answer over SSH.
- * Run: TS_NODE_PROJECT=tsconfig.json npx ts-node --transpile-only test/lab/bench-lab-up.ts [pairs]
+ * Run: cd packages/lab && TS_NODE_PROJECT=tsconfig.json npx ts-node --transpile-only test/bench-lab-up.ts [pairs]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { labUp, labDown } from '../../src/lab';
+import { labUp, labDown } from '../src';
 import { readInventory, ssh } from './ssh';
 
 async function main(): Promise<void> {

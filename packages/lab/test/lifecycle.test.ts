@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { labUp, labDown, labStatus } from '../../src/lab';
+import { labUp, labDown, labStatus } from '../src';
 import { readInventory, ssh } from './ssh';
 
 const worker = Number(process.env.VITEST_POOL_ID ?? 1) % 50;

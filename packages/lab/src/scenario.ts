@@ -6,9 +6,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, type Node } from 'yaml';
-import { UsageError } from '../errors';
+import { UsageError } from 'marshal';
 import { isPci } from './model/pci';
-import { fromDist, packageRoot } from '../paths';
+import { LAB_ROOT } from './paths';
 
 export interface PfSpec {
   pci?: string;
@@ -136,11 +136,9 @@ const SCENARIO_SHAPE: Shape = {
   },
 };
 
-/** Directory of the scenarios shipped with marshal (src/lab/scenarios, also when running from dist/). */
+/** Directory of the scenarios shipped with the lab (src/scenarios, which the package ships also when running from dist/). */
 export function scenariosDir(): string {
-  const shipped = join(packageRoot(), 'dist', 'lab', 'scenarios');
-  if (fromDist && existsSync(shipped)) return shipped;
-  return join(packageRoot(), 'src', 'lab', 'scenarios');
+  return join(LAB_ROOT, 'src', 'scenarios');
 }
 
 /** `default`, `iommu-off` or a path to a .yml file. */
@@ -236,18 +234,4 @@ function normalise(h: HostSpec | undefined): HostSpec {
     for (const k of ['pci', 'firmware', 'runningFirmware', 'psid', 'netdev', 'baseMac'] as const) if (h.pf[k] !== undefined) (out.pf as Record<string, unknown>)[k] = String(h.pf[k]);
   }
   return out;
-}
-
-/** Deep merge of host specs: objects merge, lists and scalars replace. */
-export function mergeSpecs(...specs: HostSpec[]): HostSpec {
-  const merge = (a: unknown, b: unknown): unknown => {
-    if (b === undefined) return a;
-    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-      for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
-      return out;
-    }
-    return b;
-  };
-  return specs.reduce((acc, s) => merge(acc, s) as HostSpec, {} as HostSpec);
 }

@@ -1,13 +1,13 @@
 /** Test helpers: a world on a fake clock, a command runner over the tools, and the reference samples. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { World } from '../../src/lab/model/world';
-import { buildWorld } from '../../src/lab/model/build';
-import { loadScenario, parseScenario } from '../../src/lab/scenario';
-import { runTool } from '../../src/lab/tools';
-import type { NicHostState, ToolResult } from '../../src/lab/model/types';
-import { visibleVfs, writeNumVfs } from '../../src/lab/model/nic';
-import { nodedevName } from '../../src/lab/model/pci';
+import { World } from '../src/model/world';
+import { buildWorld } from '../src/model/build';
+import { loadScenario, parseScenario } from '../src/scenario';
+import { runTool } from '../src/tools';
+import type { NicHostState, ToolResult } from '../src/model/types';
+import { visibleVfs, writeNumVfs } from '../src/model/nic';
+import { nodedevName } from '../src/model/pci';
 
 export interface TestWorld {
   world: World;
@@ -61,9 +61,9 @@ export function testWorld(scenario: string = 'default', pairs = 1, yamlText?: st
   };
 }
 
-/** device-outputs.md, copied into test/fixtures/reference (its README names the source). */
+/** device-outputs.md, in the repository's test/fixtures/reference (its README names the source), shared with the core's fact tests. */
 export function referenceText(): string {
-  return readFileSync(resolve(__dirname, '../fixtures/reference/device-outputs.md'), 'utf8');
+  return readFileSync(resolve(__dirname, '../../../test/fixtures/reference/device-outputs.md'), 'utf8');
 }
 
 /** The first fenced block after `marker` in device-outputs.md, verbatim, with its final newline. */

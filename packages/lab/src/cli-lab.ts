@@ -1,7 +1,7 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
-/** `marshal lab up|status|down`: the simulated ConnectX-7 lab (logic in src/lab). */
-import type { Argv, CommandModule } from 'yargs';
-import { MarshalError } from '../errors';
+/* eslint-disable @typescript-eslint/no-require-imports -- the command loads the lab on use: every `marshal` start registers it */
+/** `marshal lab up|status|down`: the simulated ConnectX-7 lab (logic in lab.ts). */
+import type { PluginCommand } from 'marshal/runner';
+import { UsageError } from 'marshal';
 
 interface LabArgs {
   action?: string;
@@ -13,7 +13,7 @@ interface LabArgs {
 }
 
 async function run(args: LabArgs): Promise<void> {
-  const { labUp, labStatus, labDown, formatStatus } = (require('../lab') as typeof import('../lab'));
+  const { labUp, labStatus, labDown, formatStatus } = require('./lab') as typeof import('./lab');
   const dir = args.dir;
   switch (args.action) {
     case 'up': {
@@ -37,20 +37,20 @@ async function run(args: LabArgs): Promise<void> {
       return;
     }
     default:
-      throw new MarshalError(`unknown lab action '${args.action ?? ''}' (use up, status or down)`);
+      throw new UsageError(`unknown lab action '${args.action ?? ''}' (use up, status or down)`);
   }
 }
 
-export const labCommand: CommandModule<object, LabArgs> = {
+export const labCommand: PluginCommand = {
   command: 'lab <action>',
   describe: 'Simulated ConnectX-7 hosts over SSH: lab up | status | down',
-  builder: (y: Argv<object>) =>
-    y
-      .positional('action', { choices: ['up', 'status', 'down'] as const, describe: 'what to do', type: 'string' })
-      .option('dir', { type: 'string', describe: 'lab directory (default $MARSHAL_LAB_DIR or ./.marshal/lab)' })
-      .option('hosts', { type: 'number', describe: 'number of source/destination pairs (lab up)' })
-      .option('scenario', { type: 'string', describe: 'scenario name (src/lab/scenarios) or YAML file (lab up)' })
-      .option('net', { type: 'string', describe: 'loopback /24 for the hosts, e.g. 127.77.0 (lab up)' })
-      .option('json', { type: 'boolean', describe: 'machine-readable output' }) as unknown as Argv<LabArgs>,
-  handler: run,
+  positionals: { action: { type: 'string', choices: ['up', 'status', 'down'], describe: 'what to do' } },
+  options: {
+    dir: { type: 'string', describe: 'lab directory (default $MARSHAL_LAB_DIR or ./.marshal/lab)' },
+    hosts: { type: 'number', describe: 'number of source/destination pairs (lab up)' },
+    scenario: { type: 'string', describe: 'scenario name (packages/lab/src/scenarios) or YAML file (lab up)' },
+    net: { type: 'string', describe: 'loopback /24 for the hosts, e.g. 127.77.0 (lab up)' },
+    json: { type: 'boolean', describe: 'machine-readable output' },
+  },
+  handler: (args) => run(args as LabArgs),
 };

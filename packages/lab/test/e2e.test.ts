@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { labUp, labDown, labStatus } from '../../src/lab';
+import { labUp, labDown, labStatus } from '../src';
 import { readInventory, ssh, type LabInventoryHost } from './ssh';
 import { referenceBlock } from './helpers';
 

@@ -1,7 +1,8 @@
 /** Builds the lab's starting state from a scenario: N source/destination pairs and one guest per domain. */
 import { randomUUID, createHash } from 'node:crypto';
 import type { DomainState, GuestHostState, NicHostState, PfState, WorldState } from './types';
-import { mergeSpecs, type HostSpec, type Scenario } from '../scenario';
+// types only: the daemon loads this module, and scenario.ts (YAML, the core's errors) stays out of it
+import type { HostSpec, Scenario } from '../scenario';
 import { CONFIG_DEFAULTS } from './nic';
 
 /** Built-in host: RHEL 9 on x86_64, single-port CX-7 ready for step 1 of the procedure. */
@@ -152,4 +153,18 @@ export function buildWorld(scenario: Scenario, layout: LabLayout): WorldState {
     hosts[g.name] = g;
   }
   return { version: 1, scenario: scenario.name, pairs: layout.pairs, hosts };
+}
+
+/** Deep merge of host specs: objects merge, lists and scalars replace. */
+export function mergeSpecs(...specs: HostSpec[]): HostSpec {
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (b === undefined) return a;
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+      return out;
+    }
+    return b;
+  };
+  return specs.reduce((acc, s) => merge(acc, s) as HostSpec, {} as HostSpec);
 }

@@ -1,10 +1,10 @@
 /** The state model's transitions, each against the behaviour of the real stack. */
 import { describe, it, expect } from 'vitest';
 import { testWorld, prepare, XML_VF1, vfXml, expectOk } from './helpers';
-import { writeNumVfs, visibleVfs, firmwareReset, compareVersions } from '../../src/lab/model/nic';
-import { vfAddress } from '../../src/lab/model/pci';
-import { lookup } from '../../src/lab/sysfs';
-import { ovsStart } from '../../src/lab/model/ovs';
+import { writeNumVfs, visibleVfs, firmwareReset, compareVersions } from '../src/model/nic';
+import { vfAddress } from '../src/model/pci';
+import { lookup } from '../src/sysfs';
+import { ovsStart } from '../src/model/ovs';
 
 const PF = '0000:e1:00.0';
 

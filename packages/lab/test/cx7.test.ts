@@ -4,8 +4,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labDown, labUp } from '../../src/lab/index';
-import { marshal, ROOT } from '../support/cli';
+import { labDown, labUp } from '../src/index';
+import { marshal, ROOT } from './cli';
 
 const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
 /** A loopback /24 of this process's own, clear of the default lab and the other suites. */
