@@ -37,6 +37,12 @@ export interface MarshalPluginApi {
   registerInventoryPlugin(name: string, loader: InventoryPluginLoader): void;
   /** Adds a `marshal` command. */
   registerCommand(command: PluginCommand): void;
+  /**
+   * The running Marshal's embedding API (what `marshal/runner` exports), loaded on first use.
+   * Use it rather than importing 'marshal/runner': under the bundled CLI that import is a second
+   * instance of Marshal, without the inventory plugins registered here.
+   */
+  readonly runner: typeof import('./runner-api');
 }
 
 /** What a plugin package exports (CommonJS `module.exports` or an ES module's named export). */
@@ -99,6 +105,10 @@ function apiFor(decl: PluginDeclaration, plugin: string): MarshalPluginApi {
   return {
     projectDir: dirname(decl.file),
     declaredIn: decl.file,
+    get runner() {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: most commands never run a playbook from a plugin
+      return require('./runner-api') as typeof import('./runner-api');
+    },
     registerInventoryPlugin(name, loader) {
       const owner = inventoryOwners.get(name);
       if (owner !== undefined && owner !== plugin) throw new UsageError(`plugin '${plugin}' registers inventory plugin '${name}', which '${owner}' already registered`, where);

@@ -9,6 +9,7 @@ export type { StepResult, RunSummary, HostStats, Failure, Status, CommandRecord,
 export type { StepFilter } from './plan/select';
 export type { Reporter, PlayStartEvent, StepStartEvent } from './report/types';
 export { Masker } from './report/mask';
+export type { MaskerOptions } from './report/mask';
 export { MASK } from './dsl/command';
 export type { Connection, ConnectionSpec, ExecOptions, ExecResult, HostKeyPolicy } from './connection/types';
 export type { Inventory, InventoryHost, InventoryGroup, Vars as InventoryVars } from './inventory/types';

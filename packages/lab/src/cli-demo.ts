@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- the command loads the demo on use: every `marshal` start registers it */
 /** `marshal demo` (the README's main command): start the lab, prepare, attach the VF, migrate. */
-import type { PluginCommand } from 'marshal/runner';
+import type { MarshalPluginApi, PluginCommand } from 'marshal/runner';
 
-/** The demo runs the playbooks and inventory of `projectDir`, the project that lists the lab plugin. */
-export function demoCommand(projectDir: string): PluginCommand {
+/** The demo runs the playbooks and inventory of the project that lists the lab plugin, with the running Marshal. */
+export function demoCommand(api: Pick<MarshalPluginApi, 'runner' | 'projectDir'>): PluginCommand {
   return {
     command: 'demo',
     describe: 'Start the simulated CX-7 lab and run prepare-cx7, attach-vf and migrate-vm on it',
@@ -14,7 +14,7 @@ export function demoCommand(projectDir: string): PluginCommand {
     handler: (a) => {
       const { runDemo } = require('./demo') as typeof import('./demo');
       const { dir, report } = a as { dir?: string; report?: string };
-      return runDemo({ projectDir, ...(dir ? { dir } : {}), ...(report ? { reportDir: report } : {}) });
+      return runDemo({ api, ...(dir ? { dir } : {}), ...(report ? { reportDir: report } : {}) });
     },
   };
 }

@@ -1,11 +1,11 @@
 /** The flagship demo: the lab's default pair, prepared, VF attached, VM live-migrated. */
 import { join, resolve } from 'node:path';
-import { runPlaybookFiles } from 'marshal/runner';
+import type { MarshalPluginApi } from 'marshal/runner';
 import { labDown, labStatus, labUp } from './lab';
 
 export interface DemoOptions {
-  /** The project holding playbooks/{prepare-cx7,attach-vf,migrate-vm}.ts and inventory/ (the one that lists the lab plugin). */
-  projectDir: string;
+  /** The running Marshal (the plugin API): its runner, and the project holding playbooks/ and inventory/. */
+  api: Pick<MarshalPluginApi, 'runner' | 'projectDir'>;
   dir?: string;
   reportDir?: string;
   out?: NodeJS.WritableStream;
@@ -24,10 +24,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   }
   const lab = await labUp(dirOpt);
   out.write(`lab up: ${lab.hosts.map((h: { name: string; address: string }) => `${h.name}=${h.address}`).join(', ')}\n`);
-  const inventory = [join(o.projectDir, 'inventory')];
+  const inventory = [join(o.api.projectDir, 'inventory')];
   for (const name of ['prepare-cx7', 'attach-vf', 'migrate-vm']) {
-    const summary = await runPlaybookFiles({
-      playbookFile: join(o.projectDir, 'playbooks', `${name}.ts`),
+    const summary = await o.api.runner.runPlaybookFiles({
+      playbookFile: join(o.api.projectDir, 'playbooks', `${name}.ts`),
       inventory,
       ...(o.reportDir ? { report: join(o.reportDir, `${name}.json`) } : {}),
       out: out as never,

@@ -34,5 +34,5 @@ export const labInventoryPlugin: InventoryPluginLoader = async (ctx) => {
 export function register(api: MarshalPluginApi): void {
   api.registerInventoryPlugin('marshal_lab', labInventoryPlugin);
   api.registerCommand(labCommand);
-  api.registerCommand(demoCommand(api.projectDir));
+  api.registerCommand(demoCommand(api));
 }

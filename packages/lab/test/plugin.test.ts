@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InventoryError } from 'marshal';
+import * as runner from 'marshal/runner';
 import { loadInventory, registerInventoryPlugin, selectHosts, type MarshalPluginApi, type PluginCommand } from 'marshal/runner';
 import { register } from '../src/plugin';
 import { labDirOutsideTmp } from '../src/layout';
@@ -34,7 +35,7 @@ afterAll(() => {
 
 const commands: PluginCommand[] = [];
 beforeAll(() => {
-  const api: MarshalPluginApi = { projectDir: '/project', declaredIn: '/project/package.json', registerInventoryPlugin, registerCommand: (c) => commands.push(c) };
+  const api: MarshalPluginApi = { projectDir: '/project', declaredIn: '/project/package.json', registerInventoryPlugin, registerCommand: (c) => commands.push(c), runner };
   register(api);
 });
 
