@@ -1,7 +1,8 @@
 /**
  * Handlebars in strict mode: a variable the data lacks is an error naming the template's
  * file and line, never an empty string in a libvirt XML. No HTML escaping: Marshal renders
- * config files, where `token=dGVzdA==` must stay as written (not `token&#x3D;dGVzdA&#x3D;&#x3D;`).
+ * config files, where `token=dGVzdA==` must stay as written (not `token&#x3D;dGVzdA&#x3D;&#x3D;`);
+ * only markup templates (`*.xml.hbs`, `*.html.hbs`, `*.svg.hbs`) are escaped.
  */
 import type HandlebarsNs from 'handlebars';
 import { existsSync, statSync } from 'node:fs';
@@ -38,6 +39,8 @@ function env(): typeof HandlebarsNs {
 }
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
+// markup (libvirt domain XML) keeps Handlebars' escaping: a value with `<` or `&` must not break it
+const MARKUP = /\.(?:xml|x?html?|svg)(?:\.hbs|\.handlebars)?$/i;
 
 /** Nearest `templates/` directory at or above `from` (the playbook's folder). */
 export function findTemplatesDir(from: string): string | undefined {
@@ -64,7 +67,7 @@ export function renderString(source: string, data: Record<string, unknown>, file
   let tpl = cache.get(`${file}\0${source}`);
   try {
     if (!tpl) {
-      tpl = env().compile(source, { strict: true, noEscape: true });
+      tpl = env().compile(source, { strict: true, noEscape: !MARKUP.test(file) });
       cache.set(`${file}\0${source}`, tpl);
     }
     const out = tpl(data);

@@ -12,6 +12,10 @@ describe('templates render config files, not HTML', () => {
     expect(renderString('token={{token}}\nurl={{url}}\n', { token: 'dGVzdA==', url: 'https://h/?a=1&b=<2>' })).toBe('token=dGVzdA==\nurl=https://h/?a=1&b=<2>\n');
   });
 
+  it('markup templates (*.xml.hbs) still escape, so a value cannot break a libvirt XML', () => {
+    expect(renderString("<name a='{{v}}'>{{v}}</name>", { v: `x'<&>` }, 'domain.xml.hbs')).toBe("<name a='x&#x27;&lt;&amp;&gt;'>x&#x27;&lt;&amp;&gt;</name>");
+  });
+
   it('strict mode stays: a missing variable names the file and line', () => {
     const f = join(dir, 'app.conf.hbs');
     writeFileSync(f, 'a={{a}}\nb={{b}}\n');
