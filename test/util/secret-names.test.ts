@@ -1,12 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { InventoryError } from '../../src/errors';
 import { loadInventory } from '../../src/inventory';
 import { parseExtraVars } from '../../src/config/extra-vars';
 import { isSecretVarName, maskSecretAssignments } from '../../src/util/secret-names';
 import { tree } from '../inventory/helpers';
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 async function iniError(text: string): Promise<InventoryError> {
   const dir = tree({ hosts: text });
+  dirs.push(dir);
   const err = await loadInventory(['hosts'], { cwd: dir }).then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(InventoryError);
   return err as InventoryError;
