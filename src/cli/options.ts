@@ -1,6 +1,7 @@
 /** yargs options derived from the settings table, so flags, env vars and docs never drift apart. */
 import type { Argv, Options } from 'yargs';
 import { SETTINGS } from '../config/settings';
+import { setInputLimits } from '../util/read-limited';
 
 export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventory'): Argv<T> {
   let out = y;
@@ -18,7 +19,8 @@ export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventor
     if (s.type === 'array') opt.string = true;
     out = out.option(s.flag, opt) as Argv<T>;
   }
-  return out;
+  // the reader and YAML loader are shared by every command: give them the limits before any input is read
+  return out.middleware((a) => setInputLimits({ maxBytes: a.maxInputSize as string | undefined, maxAliases: a.maxYamlAliases as number | undefined }));
 }
 
 /** `--tags a,b --tags c` → ['a', 'b', 'c'] */

@@ -1,8 +1,24 @@
 /** -e / --extra-vars: `k=v k2=v2`, a JSON object, or `@file` (YAML or JSON), as in Ansible. */
-import { readFileSync } from 'node:fs';
 import { yaml } from '../inventory/yaml-lib';
 import { UsageError } from '../errors';
 import type { Vars } from '../dsl/types';
+import { inputLimits, readLimited } from '../util/read-limited';
+import { expandYamlAliases } from '../util/yaml-bounds';
+import { maskSecretAssignments } from '../util/secret-names';
+
+/** `-e @file`: read through the size limit, aliases expanded within bounds (a bomb stops at its line). */
+function readYamlVars(file: string): unknown {
+  const text = readLimited(file, { what: '--extra-vars' });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line;
+    throw new UsageError(`--extra-vars: ${err.message.split('\n')[0]}`, { file, ...(line ? { line } : {}) });
+  }
+  expandYamlAliases(doc, file, lines);
+  return doc.toJS({ maxAliasCount: inputLimits().maxAliases });
+}
 
 function splitWords(s: string): string[] {
   // shell-like split honouring quotes, so -e "msg='a b' x=1" works
@@ -23,7 +39,7 @@ function splitWords(s: string): string[] {
       has = false;
     } else cur += ch;
   }
-  if (q) throw new UsageError(`--extra-vars: unclosed ${q} in ${JSON.stringify(s)}`);
+  if (q) throw new UsageError(`--extra-vars: unclosed ${q} in ${JSON.stringify(maskSecretAssignments(s))}`);
   if (cur || has) out.push(cur);
   return out;
 }
@@ -34,19 +50,7 @@ export function parseExtraVars(args: readonly string[]): Vars {
     const a = arg.trim();
     if (a.startsWith('@')) {
       const file = a.slice(1);
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new UsageError(`--extra-vars @${file}: cannot read: ${(err as Error).message}`);
-      }
-      let data: unknown;
-      try {
-        data = yaml().parse(text);
-      } catch (err) {
-        const e = err as Error & { linePos?: { line: number }[] };
-        throw new UsageError(`--extra-vars: ${e.message.split('\n')[0]}`, { file, ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}) });
-      }
+      const data = readYamlVars(file);
       if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`--extra-vars @${file}: must hold a mapping of names to values`, { file });
       Object.assign(out, data);
     } else if (a.startsWith('{')) {
@@ -54,7 +58,7 @@ export function parseExtraVars(args: readonly string[]): Vars {
       try {
         data = JSON.parse(a);
       } catch (err) {
-        throw new UsageError(`--extra-vars: invalid JSON: ${(err as Error).message}`);
+        throw new UsageError(`--extra-vars: invalid JSON: ${maskSecretAssignments((err as Error).message)}`);
       }
       if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UsageError('--extra-vars: JSON must be an object');
       Object.assign(out, data);

@@ -41,6 +41,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxOutput', flag: 'max-output', env: 'MARSHAL_MAX_OUTPUT', type: 'string', default: '1MiB', description: 'Output kept per stream (stdout, stderr) per command: its head and tail, the middle replaced by a note (e.g. 512KiB, 4MiB)', commands: ['run'] },
   { key: 'privateKey', flag: 'private-key', type: 'string', description: 'Private key file for hosts that set none', commands: ['run'] },
   { key: 'user', flag: 'user', alias: 'u', type: 'string', description: 'Remote user for hosts that set none', commands: ['run'] },
+  { key: 'maxInputSize', flag: 'max-input-size', env: 'MARSHAL_MAX_INPUT_SIZE', type: 'string', default: '8MiB', description: 'Largest input file (inventory, vars file, -e @file, --limit @file, template), also after YAML aliases are expanded and after rendering; e.g. 512KiB, 64MiB', commands: ['run', 'check', 'inventory'] },
+  { key: 'maxYamlAliases', flag: 'max-yaml-aliases', env: 'MARSHAL_MAX_YAML_ALIASES', type: 'number', default: 100000, description: 'Most YAML aliases (*name, <<: *name) one file may use', commands: ['run', 'check', 'inventory'] },
   { key: 'color', flag: 'color', env: 'MARSHAL_COLOR', type: 'boolean', description: 'Colour output (default: on a TTY unless NO_COLOR)', commands: ['run'] },
 ];
 

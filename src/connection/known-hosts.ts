@@ -10,6 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HostKeyPolicy } from './types';
+import { globMatch } from '../util/glob';
 
 export interface KnownHostEntry {
   file: string;
@@ -61,11 +62,6 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
   return out;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 function hashedMatches(token: string, name: string): boolean {
   const parts = token.split('|'); // ['', '1', salt, hmac]
   if (parts.length !== 4 || parts[1] !== '1') return false;
@@ -83,7 +79,7 @@ export function hostFieldMatches(field: string, name: string): boolean {
     const negated = pat.startsWith('!');
     const p = negated ? pat.slice(1) : pat;
     // Most patterns are literal names: compare them without building a RegExp per entry.
-    const hit = /[*?]/.test(p) ? globToRegExp(p).test(name) : p.toLowerCase() === name.toLowerCase();
+    const hit = /[*?]/.test(p) ? globMatch(p, name, { classes: false, ignoreCase: true }) : p.toLowerCase() === name.toLowerCase();
     if (hit) {
       if (negated) return false; // a matching negation wins over any positive match
       matched = true;

@@ -24,7 +24,8 @@ export interface Secret {
   toJSON(): string;
 }
 
-export const MASK = '********';
+export { MASK } from '../util/secret-names';
+import { MASK } from '../util/secret-names';
 
 export function secret(value: string): Secret {
   return {

@@ -1,7 +1,7 @@
 /** Ansible-compatible inventories: load INI/YAML/directories/plugins, select hosts, print like ansible-inventory. */
 export type { Inventory, InventoryGroup, InventoryHost, Vars } from './types';
 export { loadInventory, isIgnoredInventoryEntry, IGNORED_EXTENSIONS, type LoadOptions } from './load';
-export { selectHosts, limitHosts, splitHostPattern } from './patterns';
+export { selectHosts, applyLimit, splitHostPattern } from './patterns';
 export { toAnsibleList, toGraph, hostVars, groupVars, formatAnsibleJson, type AnsibleList } from './output';
 export {
   registerInventoryPlugin,

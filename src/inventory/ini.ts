@@ -8,6 +8,7 @@ import type { InventoryBuilder } from './builder';
 import { parseIniValue } from './pyliteral';
 import { expandHostPattern, RangeError } from './ranges';
 import { ShlexError, shlexSplit } from './shlex';
+import { maskSecretAssignments } from '../util/secret-names';
 
 const SECTION = /^\[([^:\]\s]+)(?::([\p{L}\p{N}_]+))?\]\s*(?:#.*)?$/u;
 const GROUPNAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
@@ -85,11 +86,11 @@ export function parseIni(text: string, file: string, inv: InventoryBuilder): voi
       });
     } else if (state === 'vars') {
       const eq = line.indexOf('=');
-      if (eq < 0) fail(`Expected key=value, got: ${line}`);
+      if (eq < 0) fail(`Expected key=value, got: ${maskSecretAssignments(line)}`);
       at(() => inv.setVar(groupname, line.slice(0, eq).trim(), parseIniValue(line.slice(eq + 1).trim())));
     } else {
       const c = GROUPNAME.exec(line);
-      if (!c) fail(`Expected group name, got: ${line}`);
+      if (!c) fail(`Expected group name, got: ${maskSecretAssignments(line)}`);
       const child = c![1]!;
       if (inv.groups.has(child)) {
         at(() => inv.addChild(groupname, child));
@@ -119,11 +120,11 @@ function parseHostLine(line: string, fail: (m: string) => never): { hosts: strin
   try {
     tokens = shlexSplit(line);
   } catch (e) {
-    if (e instanceof ShlexError) return fail(`Error parsing host definition '${line}': ${e.message}`);
+    if (e instanceof ShlexError) return fail(`Error parsing host definition '${maskSecretAssignments(line)}': ${e.message}`);
     throw e;
   }
   const pattern = tokens[0];
-  if (pattern === undefined) return fail(`Expected a host definition, got: ${line}`);
+  if (pattern === undefined) return fail(`Expected a host definition, got: ${maskSecretAssignments(line)}`);
   let expanded: { hosts: string[]; port?: number };
   try {
     expanded = expandHostPattern(pattern);
@@ -138,7 +139,7 @@ function parseHostLine(line: string, fail: (m: string) => never): { hosts: strin
   const vars: Array<[string, unknown]> = [];
   for (const t of tokens.slice(1)) {
     const eq = t.indexOf('=');
-    if (eq < 0) fail(`Expected key=value host variable assignment, got: ${t}`);
+    if (eq < 0) fail(`Expected key=value host variable assignment, got: ${maskSecretAssignments(t)}`);
     vars.push([t.slice(0, eq), parseIniValue(t.slice(eq + 1))]);
   }
   return expanded.port === undefined ? { hosts: expanded.hosts, vars } : { hosts: expanded.hosts, port: expanded.port, vars };

@@ -4,10 +4,11 @@
  * source, then builds the model.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { YAMLMap } from 'yaml';
 import { InventoryError } from '../errors';
+import { readLimited } from '../util/read-limited';
 import { InventoryBuilder } from './builder';
 import { parseIni } from './ini';
 import { buildModel } from './model';
@@ -48,7 +49,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
 
   const loadFile = async (file: string): Promise<void> => {
     read.push(file);
-    const text = await readFile(file, 'utf8');
+    const text = readLimited(file);
     if (text.startsWith('$ANSIBLE_VAULT')) throw new InventoryError('ansible-vault encrypted inventories are not supported by Marshal', { file, line: 1 });
     const ext = extname(file);
     let yamlErr: InventoryError | undefined;

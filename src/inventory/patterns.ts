@@ -3,8 +3,10 @@
  * intersections, `!` exclusions, `group[0]`/`group[1:3]` subscripts. Results keep Ansible's order.
  * Where Ansible only warns about a name that matches nothing, Marshal refuses it.
  */
-import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InventoryError } from '../errors';
+import { compileGlob } from '../util/glob';
+import { readLimited } from '../util/read-limited';
 import { AddressError, parseAddress } from './address';
 import type { Inventory } from './types';
 
@@ -28,39 +30,9 @@ export function splitHostPattern(pattern: string | string[]): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
-/** fnmatch.translate, anchored both ends, case-sensitive. */
-function globToRegex(pat: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pat.length; ) {
-    const c = pat[i++]!;
-    if (c === '*') {
-      re += '.*';
-      while (pat[i] === '*') i++;
-    } else if (c === '?') re += '.';
-    else if (c === '[') {
-      let j = i;
-      if (pat[j] === '!') j++;
-      if (pat[j] === ']') j++;
-      while (j < pat.length && pat[j] !== ']') j++;
-      if (j >= pat.length) re += '\\[';
-      else {
-        let body = pat.slice(i, j).replace(/\\/g, '\\\\');
-        i = j + 1;
-        if (body[0] === '!') body = '^' + body.slice(1);
-        else if (body[0] === '^') body = '\\' + body;
-        re += `[${body}]`;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${re})$`, 's');
-}
-
 /** `~regex` uses Python's re.match: anchored at the start only. */
 function matcher(pattern: string): (s: string) => boolean {
-  if (pattern[0] !== '~') {
-    const re = globToRegex(pattern);
-    return (s) => re.test(s);
-  }
+  if (pattern[0] !== '~') return compileGlob(pattern);
   let re: RegExp;
   try {
     re = new RegExp(pattern.slice(1).replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>'), 'y');
@@ -180,9 +152,9 @@ export function selectHosts(inv: Inventory, pattern: string | string[], opts: { 
 
 /**
  * `--limit`: keeps the `hosts` (in their order) that the limit pattern selects. `@file` items read
- * one pattern per line from that file, as Ansible does. An empty limit keeps everything.
+ * one pattern per line from that file (relative to `cwd`), as Ansible does. An empty limit keeps everything.
  */
-export function limitHosts(inv: Inventory, hosts: string[], limitPattern: string | undefined): string[] {
+export function applyLimit(inv: Inventory, hosts: string[], limitPattern: string | undefined, opts: { cwd?: string } = {}): string[] {
   if (limitPattern === undefined || limitPattern.trim() === '') return [...hosts];
   const items: string[] = [];
   for (const x of splitHostPattern(limitPattern)) {
@@ -190,14 +162,10 @@ export function limitHosts(inv: Inventory, hosts: string[], limitPattern: string
       items.push(x);
       continue;
     }
-    let text: string;
-    try {
-      text = readFileSync(x.slice(1), 'utf8');
-    } catch {
-      throw new InventoryError(`--limit: unable to read limit file ${x.slice(1)}`);
-    }
-    items.push(...text.split('\n').map((l) => l.trim()).filter(Boolean));
+    const text = readLimited(resolve(opts.cwd ?? process.cwd(), x.slice(1)), { what: '--limit @file' });
+    items.push(...text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean));
   }
+  if (!items.length) throw new InventoryError(`--limit: '${limitPattern}' names no hosts`);
   const keep = new Set(new Selector(inv, '--limit').evaluate(items));
   return hosts.filter((h) => keep.has(h));
 }

@@ -3,9 +3,10 @@
  * finds them: `NAME`, else `NAME.yml`, `NAME.yaml`, `NAME.json` (first that exists), where `NAME` may
  * be a directory whose files (sorted, recursive, no hidden or `~` files) are merged in order.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InventoryError } from '../errors';
+import { readLimited } from '../util/read-limited';
 import { assignVars } from './builder';
 import type { Vars } from './types';
 import { loadYamlData } from './yaml-load';
@@ -39,8 +40,8 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-async function loadVarsFile(file: string): Promise<Vars | undefined> {
-  const text = await readFile(file, 'utf8');
+function loadVarsFile(file: string): Vars | undefined {
+  const text = readLimited(file);
   if (text.startsWith('$ANSIBLE_VAULT')) {
     throw new InventoryError('ansible-vault encrypted files are not supported by Marshal', { file, line: 1 });
   }
@@ -72,7 +73,7 @@ async function loadKind(base: string, sub: 'group_vars' | 'host_vars', names: It
     const found = (await isDir(full)) ? await filesUnder(full) : [full];
     let merged: Vars | undefined;
     for (const f of found) {
-      const data = await loadVarsFile(f);
+      const data = loadVarsFile(f);
       files.push(f);
       if (data) merged = assignVars(merged ?? {}, data);
     }

@@ -5,6 +5,8 @@
 import type { Document, Node, ScalarTag, Tags } from 'yaml';
 import { yaml } from './yaml-lib';
 import { InventoryError } from '../errors';
+import { inputLimits } from '../util/read-limited';
+import { expandYamlAliases } from '../util/yaml-bounds';
 
 // PyYAML's 1.1 resolvers differ from the yaml package's in these three places
 const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -65,6 +67,8 @@ export function parseYamlFile(text: string, file: string): LoadedYaml {
     const line = err.linePos?.[0]?.line;
     throw new InventoryError(`YAML syntax error: ${err.message.split('\n')[0]}`, line === undefined ? { file } : { file, line });
   }
+  // a UsageError, not an InventoryError: a bomb must not be retried as INI
+  expandYamlAliases(doc, file, lineCounter);
   return {
     doc,
     lineOf(node) {
@@ -77,5 +81,5 @@ export function parseYamlFile(text: string, file: string): LoadedYaml {
 /** The whole file as plain data (group_vars/host_vars files); `undefined` for an empty file. */
 export function loadYamlData(text: string, file: string): unknown {
   const { doc } = parseYamlFile(text, file);
-  return doc.toJS({ maxAliasCount: -1 }) ?? undefined;
+  return doc.toJS({ maxAliasCount: inputLimits().maxAliases }) ?? undefined;
 }

@@ -9,6 +9,7 @@ import { InventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
 import { expandHostPattern, RangeError } from './ranges';
 import type { LoadedYaml } from './yaml-load';
+import { inputLimits } from '../util/read-limited';
 
 const SECTIONS = ['vars', 'children', 'hosts'] as const;
 
@@ -50,7 +51,7 @@ export function parseYamlInventory(loaded: LoadedYaml, file: string, inv: Invent
       throw e;
     }
   };
-  const js = (n: unknown): unknown => (yaml().isScalar(n) || yaml().isMap(n) || yaml().isSeq(n) ? (n as Node).toJS(doc, { maxAliasCount: -1 }) : n);
+  const js = (n: unknown): unknown => (yaml().isScalar(n) || yaml().isMap(n) || yaml().isSeq(n) ? (n as Node).toJS(doc, { maxAliasCount: inputLimits().maxAliases }) : n);
 
   if (isNull(root) || (yaml().isMap(root) && root.items.length === 0)) fail('Parsed empty YAML file');
   if (!yaml().isMap(root)) fail(`YAML inventory has invalid structure, it should be a dictionary, got: ${typeName(root)}`, root);

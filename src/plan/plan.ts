@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { UsageError } from '../errors';
 import type { Playbook, Step, Vars } from '../dsl/types';
 import type { Inventory } from '../inventory/types';
-import { selectHosts } from '../inventory/index';
+import { applyLimit, selectHosts } from '../inventory/index';
 import { findTemplatesDir } from '../template/index';
 import { makeBatches, makeGroupedBatches } from './batches';
 import { selectSteps, type StepFilter } from './select';
@@ -52,13 +52,9 @@ function mergeVars(...layers: (Vars | undefined)[]): Vars {
   return out;
 }
 
+/** The playbook's hosts, then --limit (Ansible's patterns, `@file` with one name per line). */
 function targetHosts(i: PlanInput): string[] {
-  let targets = selectHosts(i.inventory, i.playbook.hosts);
-  if (i.limit) {
-    const limited = new Set(selectHosts(i.inventory, i.limit));
-    targets = targets.filter((h) => limited.has(h));
-  }
-  return targets;
+  return applyLimit(i.inventory, selectHosts(i.inventory, i.playbook.hosts), i.limit);
 }
 
 /** Step host patterns are resolved up front, so a typo fails before anything runs. */

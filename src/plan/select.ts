@@ -1,6 +1,7 @@
 /** Which steps run: --tags / --skip-tags (with Ansible's always/never) and --start-at-task. */
 import { UsageError } from '../errors';
 import type { Step } from '../dsl/types';
+import { compileGlob } from '../util/glob';
 
 export interface StepFilter {
   tags?: readonly string[];
@@ -8,9 +9,6 @@ export interface StepFilter {
   startAt?: string;
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}
 
 export function stepSelected(step: Step, f: StepFilter): boolean {
   const tags = step.tags ?? [];
@@ -29,8 +27,8 @@ export function startIndex(steps: readonly Step[], startAt: string | undefined):
   if (!startAt) return 0;
   const exact = steps.findIndex((s) => s.name === startAt);
   if (exact >= 0) return exact;
-  const re = globToRegExp(startAt);
-  const i = steps.findIndex((s) => re.test(s.name));
+  const matches = compileGlob(startAt, { classes: false });
+  const i = steps.findIndex((s) => matches(s.name));
   if (i < 0) throw new UsageError(`--start-at-task: no step named "${startAt}"`);
   return i;
 }

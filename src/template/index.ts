@@ -1,11 +1,14 @@
 /**
  * Handlebars in strict mode: a variable the data lacks is an error naming the template's
- * file and line, never an empty string in a libvirt XML.
+ * file and line, never an empty string in a libvirt XML. No HTML escaping: Marshal renders
+ * config files, where `token=dGVzdA==` must stay as written (not `token&#x3D;dGVzdA&#x3D;&#x3D;`);
+ * only markup templates (`*.xml.hbs`, `*.html.hbs`, `*.svg.hbs`) are escaped.
  */
 import type HandlebarsNs from 'handlebars';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { StepFailure } from '../errors';
+import { StepFailure, UsageError } from '../errors';
+import { formatSize, inputLimits, readLimited } from '../util/read-limited';
 
 export class TemplateError extends StepFailure {
   override name = 'TemplateError';
@@ -36,6 +39,8 @@ function env(): typeof HandlebarsNs {
 }
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
+// markup (libvirt domain XML) keeps Handlebars' escaping: a value with `<` or `&` must not break it
+const MARKUP = /\.(?:xml|x?html?|svg)(?:\.hbs|\.handlebars)?$/i;
 
 /** Nearest `templates/` directory at or above `from` (the playbook's folder). */
 export function findTemplatesDir(from: string): string | undefined {
@@ -62,11 +67,16 @@ export function renderString(source: string, data: Record<string, unknown>, file
   let tpl = cache.get(`${file}\0${source}`);
   try {
     if (!tpl) {
-      tpl = env().compile(source, { strict: true });
+      tpl = env().compile(source, { strict: true, noEscape: !MARKUP.test(file) });
       cache.set(`${file}\0${source}`, tpl);
     }
-    return tpl(data);
+    const out = tpl(data);
+    // the expansion bound: `{{#each}}` over large data may multiply a template's size
+    const max = inputLimits().maxBytes;
+    if (out.length > max) throw new TemplateError(`${file}: renders to ${formatSize(out.length)}, over the input size limit of ${formatSize(max)} (--max-input-size)`, file);
+    return out;
   } catch (err) {
+    if (err instanceof TemplateError) throw err;
     const msg = (err as Error).message;
     // handlebars reports "… - 4:18" or "Parse error on line 4:" — keep the line for file:line.
     const m = / - (\d+):\d+$/.exec(msg) ?? /on line (\d+)/.exec(msg);
@@ -78,5 +88,12 @@ export function renderString(source: string, data: Record<string, unknown>, file
 
 export function renderFile(name: string, data: Record<string, unknown>, templatesDir?: string): string {
   const file = resolveTemplate(name, templatesDir);
-  return renderString(readFileSync(file, 'utf8'), data, file);
+  let source: string;
+  try {
+    source = readLimited(file, { what: 'template' });
+  } catch (err) {
+    if (err instanceof UsageError) throw new TemplateError(`${file}: ${err.message}`, file);
+    throw err;
+  }
+  return renderString(source, data, file);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InventoryError } from '../../src/errors';
-import { limitHosts, loadInventory, selectHosts, splitHostPattern } from '../../src/inventory';
+import { applyLimit, loadInventory, selectHosts, splitHostPattern } from '../../src/inventory';
 import { tree } from './helpers';
 
 const INI = `[web]
@@ -60,18 +60,18 @@ describe('host patterns', () => {
     expect(() => selectHosts(i, 'localhost')).toThrow(/'localhost'/);
   });
 
-  it('limitHosts keeps the play order and names the --limit', async () => {
+  it('applyLimit keeps the play order and names the --limit', async () => {
     const i = await inv();
     const play = selectHosts(i, 'all');
-    expect(limitHosts(i, play, 'db-r1,web2')).toEqual(['web2', 'db-r1']);
-    expect(limitHosts(i, play, 'all:!web')).toEqual(['db1', 'db2', '127.0.0.1', '127.0.0.2', 'db-r1']);
-    expect(limitHosts(i, play, undefined)).toEqual(play);
-    expect(() => limitHosts(i, play, 'foo')).toThrow("--limit: no host or group matches 'foo'");
+    expect(applyLimit(i, play, 'db-r1,web2')).toEqual(['web2', 'db-r1']);
+    expect(applyLimit(i, play, 'all:!web')).toEqual(['db1', 'db2', '127.0.0.1', '127.0.0.2', 'db-r1']);
+    expect(applyLimit(i, play, undefined)).toEqual(play);
+    expect(() => applyLimit(i, play, 'foo')).toThrow("--limit: no host or group matches 'foo'");
   });
 
   it('limit @file reads one pattern per line', async () => {
     const i = await inv();
     const dir = tree({ 'retry.txt': 'web3\ndb1\n' });
-    expect(limitHosts(i, selectHosts(i, 'all'), `@${dir}/retry.txt`)).toEqual(['web3', 'db1']);
+    expect(applyLimit(i, selectHosts(i, 'all'), `@${dir}/retry.txt`)).toEqual(['web3', 'db1']);
   });
 });
