@@ -18,21 +18,18 @@ export type FailureKind =
   | 'error'; // a throw in the step's own code
 
 /**
- * `instanceof` by brand, not by class identity: a playbook may load Marshal from another
- * path (dist vs src, a second install), and its errors must still be recognised.
+ * Which error it is: the one discriminator. The brand is a `Symbol.for` key, so an error made by
+ * another copy of Marshal (a playbook's own install, dist beside src) is still recognised by the
+ * type guards below; `instanceof` is plain JavaScript and holds only within one copy.
  */
-function branded<T extends abstract new (...args: any[]) => Error>(cls: T, brand: string): T {
-  const key = Symbol.for(`marshal.error.${brand}`);
-  Object.defineProperty(cls.prototype, key, { value: true });
-  Object.defineProperty(cls, Symbol.hasInstance, {
-    value: (v: unknown) => typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[key] === true,
-  });
-  return cls;
-}
+export type MarshalErrorCode = 'usage' | 'inventory' | 'playbook' | 'step' | 'fact-parse';
+
+const BRAND = Symbol.for('marshal.error');
 
 /** Base class: a message for people plus the context that locates the problem. */
-export class MarshalError extends Error {
+export abstract class MarshalError extends Error {
   override name = 'MarshalError';
+  abstract readonly code: MarshalErrorCode;
   /** File the problem is in, when it comes from a file (inventory, playbook, template). */
   file?: string;
   /** 1-based line in `file`. */
@@ -52,21 +49,26 @@ export class MarshalError extends Error {
 /** Bad user input: flags, inventory, playbook. Exit code 1, nothing runs. */
 export class UsageError extends MarshalError {
   override name = 'UsageError';
+  readonly code: 'usage' | 'inventory' | 'playbook' = 'usage';
 }
 
 /** An inventory that cannot be parsed or a host pattern that selects nothing valid. */
 export class InventoryError extends UsageError {
   override name = 'InventoryError';
+  override readonly code = 'inventory';
 }
 
 /** A playbook that does not load: syntax, type, throw at import, wrong export, duplicates. */
 export class PlaybookError extends UsageError {
   override name = 'PlaybookError';
+  override readonly code = 'playbook';
 }
 
 /** A failure while running a step on a host; `kind` says which. */
 export class StepFailure extends MarshalError {
   override name = 'StepFailure';
+  readonly code = 'step';
+  /** What went wrong: step failures are told apart by this, never by their class. */
   readonly kind: FailureKind;
   /** The command that failed, as sent (already quoted; secrets masked by the reporter). */
   command?: string;
@@ -99,14 +101,59 @@ export class StepFailure extends MarshalError {
   }
 }
 
-/** Connection-level failures: the host is out of the play, not just one step. */
+/** Connection-level failures (kind unreachable, auth or hostkey): the host is out of the play. */
 export class ConnectionError extends StepFailure {
   override name = 'ConnectionError';
+  constructor(kind: ConnectionFailureKind, message: string, extra: ConstructorParameters<typeof StepFailure>[2] = {}) {
+    super(kind, message, extra);
+  }
 }
 
-branded(MarshalError, 'MarshalError');
-branded(UsageError, 'UsageError');
-branded(InventoryError, 'InventoryError');
-branded(PlaybookError, 'PlaybookError');
-branded(StepFailure, 'StepFailure');
-branded(ConnectionError, 'ConnectionError');
+/** A parser that does not recognise its input (facts); the engine adds host and command. */
+export class FactParseError extends MarshalError {
+  override name = 'FactParseError';
+  readonly code = 'fact-parse';
+  constructor(
+    readonly fact: string,
+    message: string,
+  ) {
+    super(`${fact}: ${message}`);
+  }
+}
+
+Object.defineProperty(MarshalError.prototype, BRAND, { value: true });
+
+const CONNECTION_KINDS: ReadonlySet<FailureKind> = new Set(['unreachable', 'auth', 'hostkey']);
+export type ConnectionFailureKind = 'unreachable' | 'auth' | 'hostkey';
+
+/** Any error Marshal made, from this copy of Marshal or another. */
+export function isMarshalError(e: unknown): e is MarshalError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Bad input (flags, inventory, playbook): exit 1, nothing runs. */
+export function isUsageError(e: unknown): e is UsageError {
+  return isMarshalError(e) && (e.code === 'usage' || e.code === 'inventory' || e.code === 'playbook');
+}
+
+export function isInventoryError(e: unknown): e is InventoryError {
+  return isMarshalError(e) && e.code === 'inventory';
+}
+
+export function isPlaybookError(e: unknown): e is PlaybookError {
+  return isMarshalError(e) && e.code === 'playbook';
+}
+
+/** A failure of a step on a host; `kind` says which. */
+export function isStepFailure(e: unknown): e is StepFailure {
+  return isMarshalError(e) && e.code === 'step';
+}
+
+/** A step failure that takes the host out of the play: no connection, refused credentials or host key. */
+export function isConnectionError(e: unknown): e is StepFailure & { kind: ConnectionFailureKind } {
+  return isStepFailure(e) && CONNECTION_KINDS.has(e.kind);
+}
+
+export function isFactParseError(e: unknown): e is FactParseError {
+  return isMarshalError(e) && e.code === 'fact-parse';
+}

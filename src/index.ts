@@ -11,7 +11,7 @@ export { step, across, unchanged } from './dsl/step';
 export { byVar } from './dsl/group';
 export { expectEqual, expectThat, fail } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
-export { defineFact, FactParseError } from './dsl/fact';
+export { defineFact } from './dsl/fact';
 export type { Command, Secret, Interpolable } from './dsl/command';
 export type { Fact } from './dsl/fact';
 export type {
@@ -35,6 +35,7 @@ export type {
 } from './dsl/types';
 export type { ExecResult } from './connection/types';
 
-// errors: classes, recognised by brand (`instanceof` holds across installs)
-export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError } from './errors';
-export type { FailureKind } from './errors';
+// errors: classes to throw, type guards to recognise them (by their `code`, also across installs)
+export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError, FactParseError } from './errors';
+export { isMarshalError, isUsageError, isInventoryError, isPlaybookError, isStepFailure, isConnectionError, isFactParseError } from './errors';
+export type { FailureKind, MarshalErrorCode, ConnectionFailureKind } from './errors';

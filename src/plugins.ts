@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from './errors';
+import { UsageError, isUsageError } from './errors';
 import { inventoryPluginNames, registerInventoryPlugin, type InventoryPluginLoader } from './inventory/plugins';
 
 /** An option or positional of a plugin command (a small subset of yargs' options, on purpose). */
@@ -142,7 +142,7 @@ async function loadOne(decl: PluginDeclaration, plugin: string): Promise<void> {
   try {
     await register(apiFor(decl, plugin));
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    if (isUsageError(e)) throw e;
     throw new UsageError(`Marshal plugin '${plugin}' failed to register: ${(e as Error).message}`, where);
   }
 }

@@ -7,11 +7,11 @@ import { inventoryCommand } from './inventory';
 import { settingsCommand } from './settings';
 import { yargsCommand } from './plugins';
 import { CORE_COMMANDS, loadPlugins, pluginCommands } from '../plugins';
-import { MarshalError } from '../errors';
+import { MarshalError, isMarshalError, UsageError } from '../errors';
 import { VERSION } from '../version';
 
 function report(err: unknown): void {
-  if (err instanceof MarshalError) {
+  if (isMarshalError(err)) {
     process.stderr.write(`ERROR! ${err.located}\n`);
     process.exitCode = 1;
     return;
@@ -47,7 +47,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       .version(VERSION)
       .help()
       .fail((msg, err) => {
-        throw err ?? new (class extends MarshalError {})(msg);
+        throw err ?? new UsageError(msg);
       })
       .parseAsync();
   } catch (err) {

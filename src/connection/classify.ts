@@ -2,7 +2,7 @@
  * Turns what ssh2 and the socket layer throw during connect into ConnectionError kinds
  * with messages a person can act on.
  */
-import { ConnectionError } from '../errors';
+import { ConnectionError, isConnectionError } from '../errors';
 import { MAX_STARTUPS_HINT } from './handshake';
 
 export interface ConnectContext {
@@ -23,7 +23,7 @@ export interface ConnectContext {
 }
 
 export function classifyConnectError(err: unknown, ctx: ConnectContext): ConnectionError {
-  if (err instanceof ConnectionError) return err;
+  if (isConnectionError(err)) return err;
   const e = err as NodeJS.ErrnoException & { level?: string };
   const where = `${ctx.address}:${ctx.port}${ctx.via ? ` ${ctx.via}` : ''}`;
   const msg = e?.message ?? String(err);

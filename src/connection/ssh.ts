@@ -11,7 +11,7 @@ import { basename, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NodeSSH, type Config } from 'node-ssh';
 import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
-import { ConnectionError, StepFailure, type FailureKind } from '../errors';
+import { ConnectionError, StepFailure, type FailureKind, isConnectionError } from '../errors';
 import { quote } from '../dsl/command';
 import { classifyConnectError, type ConnectContext } from './classify';
 import { fingerprint, hostKeyAlgorithms as knownHostKeyAlgorithms, keyTypeOf, knownHostName, verifyHostKey, type VerifyOutcome } from './known-hosts';
@@ -133,7 +133,7 @@ async function connectEndpoint(ep: ResolvedEndpoint, openSock: (() => Promise<Du
       const sock = openSock ? await openSock() : directSocket(ep);
       return await handshake(ep, sock, ctx, Math.max(1000, deadline - Date.now()), trace);
     } catch (err) {
-      if (err instanceof ConnectionError || ctx.hostKeyProblem || !droppedBeforeHandshake(err)) throw classifyConnectError(err, ctx);
+      if (isConnectionError(err) || ctx.hostKeyProblem || !droppedBeforeHandshake(err)) throw classifyConnectError(err, ctx);
       wait = backoffMs(attempt);
       ctx.dropped = { attempts: attempt };
       if (Date.now() + wait >= deadline) throw classifyConnectError(err, ctx);

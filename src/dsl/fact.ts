@@ -26,13 +26,4 @@ export function defineFact<T, A extends unknown[] = []>(def: {
   return Object.freeze({ ...def });
 }
 
-/** Thrown by a parser that does not recognise its input; the engine adds host and command. */
-export class FactParseError extends Error {
-  override name = 'FactParseError';
-  constructor(
-    readonly fact: string,
-    message: string,
-  ) {
-    super(`${fact}: ${message}`);
-  }
-}
+export { FactParseError } from '../errors';

@@ -3,10 +3,10 @@
  * `[ungrouped]`, `[g:vars]` and `[g:children]` may name groups declared later in the same file, and
  * values go through Python's literal_eval. Errors carry the file and 1-based line.
  */
-import { InventoryError } from '../errors';
+import { InventoryError, isInventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
 import { parseIniValue } from './pyliteral';
-import { expandHostPattern, RangeError } from './ranges';
+import { expandHostPattern, HostRangeError } from './ranges';
 import { ShlexError, shlexSplit } from './shlex';
 import { maskSecretAssignments } from '../util/secret-names';
 
@@ -29,7 +29,7 @@ export function parseIni(text: string, file: string, inv: InventoryBuilder): voi
     try {
       return fn();
     } catch (e) {
-      if (e instanceof InventoryError && e.file === undefined) return fail(e.message);
+      if (isInventoryError(e) && e.file === undefined) return fail(e.message);
       throw e;
     }
   };
@@ -129,7 +129,7 @@ function parseHostLine(line: string, fail: (m: string) => never): { hosts: strin
   try {
     expanded = expandHostPattern(pattern);
   } catch (e) {
-    if (e instanceof RangeError) return fail(`invalid host range in '${pattern}': ${e.message}`);
+    if (e instanceof HostRangeError) return fail(`invalid host range in '${pattern}': ${e.message}`);
     throw e;
   }
   if (pattern.trim().endsWith(':') && expanded.port === undefined) {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { YAMLMap } from 'yaml';
-import { InventoryError } from '../errors';
+import { InventoryError, isInventoryError } from '../errors';
 import { readLimited } from '../util/read-limited';
 import { InventoryBuilder } from './builder';
 import { parseIni } from './ini';
@@ -59,7 +59,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
       try {
         loaded = parseYamlFile(text, file);
       } catch (e) {
-        if (!(e instanceof InventoryError)) throw e;
+        if (!(isInventoryError(e))) throw e;
         yamlErr = e;
         syntaxError = true;
       }

@@ -5,9 +5,9 @@
  */
 import type { Document, Node, YAMLMap } from 'yaml';
 import { yaml } from './yaml-lib';
-import { InventoryError } from '../errors';
+import { InventoryError, isInventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
-import { expandHostPattern, RangeError } from './ranges';
+import { expandHostPattern, HostRangeError } from './ranges';
 import type { LoadedYaml } from './yaml-load';
 import { inputLimits } from '../util/read-limited';
 
@@ -46,8 +46,8 @@ export function parseYamlInventory(loaded: LoadedYaml, file: string, inv: Invent
     try {
       return fn();
     } catch (e) {
-      if (e instanceof InventoryError && e.file === undefined) return fail(e.message, node);
-      if (e instanceof RangeError) return fail(`invalid host range: ${e.message}`, node);
+      if (isInventoryError(e) && e.file === undefined) return fail(e.message, node);
+      if (e instanceof HostRangeError) return fail(`invalid host range: ${e.message}`, node);
       throw e;
     }
   };

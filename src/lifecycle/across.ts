@@ -1,5 +1,5 @@
 /** A step over groups of hosts (e.g. each source/destination pair), run once per group. */
-import { StepFailure } from '../errors';
+import { StepFailure, isConnectionError } from '../errors';
 import { isUnchanged } from '../dsl/step';
 import { groupLabel } from '../dsl/group';
 import type { AcrossStep, HostContext, HostGroupView } from '../dsl/types';
@@ -8,7 +8,7 @@ import { failedResult, noneGathered, resultBase } from '../results/records';
 import type { Failure, StepResult } from '../results/results';
 import { forEachLimit } from '../util/async';
 import type { StepRecorder } from './context';
-import { isConnectionFailure, toFailure } from './failure';
+import { toFailure } from './failure';
 import { hostContext, newRecorder } from './host-step';
 import type { HostState, StepEnv } from './types';
 
@@ -87,7 +87,7 @@ async function acrossGroup(a: AcrossRun, key: string, group: HostState[]): Promi
   } catch (err) {
     const last = [...recs.values()].map((r) => r.lastCommand).filter(Boolean).pop();
     failure = toFailure(err, a.s.definedAt, last);
-    unreachable = isConnectionFailure(err);
+    unreachable = isConnectionError(err);
   }
   for (const h of live) {
     const base = resultBase(h.name, a.s, a.ev.index, started, recs.get(h.name)!);

@@ -1,7 +1,7 @@
 /** The HostContext a step's functions receive: commands, facts, templates, files, notes. */
-import { StepFailure } from '../errors';
+import { StepFailure, isFactParseError } from '../errors';
 import { sh, type Command } from '../dsl/command';
-import { FactParseError, type Fact } from '../dsl/fact';
+import type { Fact } from '../dsl/fact';
 import type { HostContext, Logger, RunOptions, Vars } from '../dsl/types';
 import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { renderFile } from '../template/index';
@@ -56,7 +56,7 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     const started = Date.now();
     d.recorder.lastCommand = cmd.text;
     const execOpts: ExecOptions = { signal: d.signal };
-    if (become) execOpts.become = become;
+    if (become !== undefined) execOpts.become = become;
     if (opts.stdin !== undefined) execOpts.stdin = opts.stdin;
     const res = await conn.exec(cmd.text, execOpts);
     d.recorder.commands.push({ command: cmd.text, exitCode: res.exitCode, durationMs: Date.now() - started, phase: d.recorder.phase });
@@ -104,7 +104,7 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       try {
         return fact.parse(res.stdout, res.exitCode, res.stderr);
       } catch (err) {
-        const msg = err instanceof FactParseError ? err.message : `${fact.name}: ${(err as Error).message}`;
+        const msg = isFactParseError(err) ? err.message : `${fact.name}: ${(err as Error).message}`;
         throw new StepFailure('error', `could not parse the output of ${cmd.text}: ${msg}`, {
           command: cmd.text,
           stdout: res.stdout,

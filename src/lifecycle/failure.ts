@@ -1,13 +1,8 @@
 /** Turning whatever a step threw into the Failure its result records. */
-import { ConnectionError, StepFailure } from '../errors';
+import { isStepFailure, type StepFailure } from '../errors';
 import type { Failure } from '../results/results';
 import { userFrame } from '../util/stack';
 import { tail } from './context';
-
-/** Connection-level failures take the host out of the play (unreachable), not just the step. */
-export function isConnectionFailure(err: unknown): err is StepFailure {
-  return err instanceof ConnectionError || (err instanceof StepFailure && ['unreachable', 'auth', 'hostkey'].includes(err.kind));
-}
 
 function fromStepFailure(err: StepFailure, lastCommand: string | undefined): Failure {
   const f: Failure = { kind: err.kind, message: err.message };
@@ -24,7 +19,7 @@ function fromStepFailure(err: StepFailure, lastCommand: string | undefined): Fai
 /** A StepFailure keeps its kind and evidence; any other throw is located at the user's code. */
 export function toFailure(err: unknown, definedAt: string | undefined, lastCommand: string | undefined): Failure {
   let f: Failure;
-  if (err instanceof StepFailure) f = fromStepFailure(err, lastCommand);
+  if (isStepFailure(err)) f = fromStepFailure(err, lastCommand);
   else {
     const e = err instanceof Error ? err : new Error(String(err));
     const where = userFrame(e);

@@ -1,5 +1,5 @@
 /** A host-step from start to result: context, timeout, the phases, and the failure it became. */
-import { StepFailure } from '../errors';
+import { StepFailure, isStepFailure, isConnectionError } from '../errors';
 import { becomeFor } from '../connection/spec';
 import type { HostContext, HostStep } from '../dsl/types';
 import type { StepStartEvent } from '../report/types';
@@ -7,7 +7,7 @@ import { failedResult, noneGathered, resultBase } from '../results/records';
 import type { StepResult } from '../results/results';
 import { settleWithin } from '../util/async';
 import { createHostContext, type StepRecorder } from './context';
-import { isConnectionFailure, toFailure } from './failure';
+import { toFailure } from './failure';
 import { lifecycle, type Outcome } from './phases';
 import type { HostState, StepEnv } from './types';
 
@@ -77,10 +77,10 @@ export async function runHostStep(s: HostStep, ev: StepStartEvent, h: HostState,
     return { ...base, status: 'ok' };
   } catch (err) {
     // a step stopped by its timeout or an interrupt fails for that reason, not with what its command said when killed
-    const cause = ctl.signal.aborted && ctl.signal.reason instanceof StepFailure ? ctl.signal.reason : err;
+    const cause = ctl.signal.aborted && isStepFailure(ctl.signal.reason) ? ctl.signal.reason : err;
     const failure = toFailure(cause, s.definedAt, rec.lastCommand);
     if (failure.kind === 'connection-lost') failure.message = `connection lost during "${s.name}": ${failure.message}`;
-    return failedResult(resultBase(h.name, s, ev.index, started, rec), s, failure, isConnectionFailure(cause));
+    return failedResult(resultBase(h.name, s, ev.index, started, rec), s, failure, isConnectionError(cause));
   } finally {
     clear();
     env.running.delete(ctl);

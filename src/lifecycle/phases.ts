@@ -1,10 +1,9 @@
 /** One step on one host, phase by phase: when → check → run (with retries) → verify (with settle). */
-import { StepFailure } from '../errors';
+import { StepFailure, isStepFailure, isConnectionError } from '../errors';
 import { isUnchanged } from '../dsl/step';
 import type { HostContext, HostStep } from '../dsl/types';
 import { sleep } from '../util/async';
 import type { StepRecorder } from './context';
-import { isConnectionFailure } from './failure';
 import type { HostState, StepEnv } from './types';
 
 export type Outcome = { status: 'ok' | 'changed' } | { status: 'skipped'; reason: string };
@@ -33,7 +32,7 @@ async function holdsAlready(p: PhaseInput): Promise<boolean | Outcome> {
   try {
     return await p.s.check!(p.ctx);
   } catch (err) {
-    if (p.env.checkMode && p.h.predicted && err instanceof StepFailure && (err.kind === 'command' || err.kind === 'verify')) {
+    if (p.env.checkMode && p.h.predicted && isStepFailure(err) && (err.kind === 'command' || err.kind === 'verify')) {
       p.rec.notes.push(`check could not run (${err.message}); an earlier step would change this host first`);
       return { status: 'changed' };
     }
@@ -70,7 +69,7 @@ export async function lifecycle(p: PhaseInput): Promise<Outcome> {
 
 /** Failures no retry can mend: the host is gone, or the step was stopped. */
 function final(err: unknown): boolean {
-  return isConnectionFailure(err) || (err instanceof StepFailure && ['timeout', 'interrupted', 'connection-lost'].includes(err.kind));
+  return isConnectionError(err) || (isStepFailure(err) && ['timeout', 'interrupted', 'connection-lost'].includes(err.kind));
 }
 
 async function runWithRetries(p: PhaseInput): Promise<unknown> {
@@ -87,7 +86,7 @@ async function runWithRetries(p: PhaseInput): Promise<unknown> {
       why = '"until" is still false';
     } catch (err) {
       if (attempt >= attempts || final(err)) {
-        if (attempts > 1 && err instanceof StepFailure && !err.message.startsWith('"until"')) err.message = `${err.message} (after ${attempts} attempts)`;
+        if (attempts > 1 && isStepFailure(err) && !err.message.startsWith('"until"')) err.message = `${err.message} (after ${attempts} attempts)`;
         throw err;
       }
       why = err instanceof Error ? err.message : String(err);
@@ -107,7 +106,7 @@ async function verifyWithSettle(p: PhaseInput): Promise<void> {
       if (ok === false) throw new StepFailure('verify', 'verify returned false');
       return;
     } catch (err) {
-      const retryable = err instanceof StepFailure && (err.kind === 'verify' || err.kind === 'command');
+      const retryable = isStepFailure(err) && (err.kind === 'verify' || err.kind === 'command');
       if (!retryable || Date.now() >= deadline) throw err;
       if (tries === 1) env.debug(h.name, s.name, `verify does not hold yet (${err.message}); re-checking for up to ${s.settle}s while it settles`);
       await sleep(SETTLE_POLL_MS, signal);

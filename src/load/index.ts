@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MarshalError, PlaybookError } from '../errors';
+import { MarshalError, PlaybookError, isMarshalError } from '../errors';
 import { isPlaybook } from '../dsl/playbook';
 import type { Playbook } from '../dsl/types';
 import { registerSourceMap, userFrames, whileLoading } from '../util/stack';
@@ -25,7 +25,7 @@ function evaluate(code: string, filename: string, entry: string): unknown {
   try {
     return whileLoading(entry, () => evaluateModule(code, filename, entry));
   } catch (err) {
-    if (err instanceof MarshalError) {
+    if (isMarshalError(err)) {
       if (!err.file) Object.assign(err, locate(err, entry));
       throw err;
     }

@@ -1,5 +1,5 @@
 /** What must hold before a plan runs: hosts to run on, required vars, usable connection vars. */
-import { UsageError } from '../errors';
+import { UsageError, isUsageError } from '../errors';
 import type { Vars } from '../dsl/types';
 import type { Plan } from './plan';
 
@@ -35,7 +35,7 @@ export function validatePlan(plan: Plan, o: ValidateOptions = {}): void {
     try {
       o.checkHost(h.name, h.vars);
     } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
+      if (!(isUsageError(err))) throw err;
       bad.push(mask(err.message));
     }
   }

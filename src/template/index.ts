@@ -7,9 +7,10 @@
 import type HandlebarsNs from 'handlebars';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { StepFailure, UsageError } from '../errors';
+import { StepFailure, UsageError, isStepFailure, isUsageError } from '../errors';
 import { formatSize, inputLimits, readLimited } from '../util/read-limited';
 
+/** A template that does not render: a StepFailure of kind 'template'. */
 export class TemplateError extends StepFailure {
   override name = 'TemplateError';
   constructor(message: string, file?: string, line?: number) {
@@ -17,6 +18,10 @@ export class TemplateError extends StepFailure {
     if (file !== undefined) this.file = file;
     if (line !== undefined) this.line = line;
   }
+}
+
+export function isTemplateError(e: unknown): e is TemplateError {
+  return isStepFailure(e) && e.kind === 'template';
 }
 
 let handlebars: typeof HandlebarsNs | undefined;
@@ -76,7 +81,7 @@ export function renderString(source: string, data: Record<string, unknown>, file
     if (out.length > max) throw new TemplateError(`${file}: renders to ${formatSize(out.length)}, over the input size limit of ${formatSize(max)} (--max-input-size)`, file);
     return out;
   } catch (err) {
-    if (err instanceof TemplateError) throw err;
+    if (isTemplateError(err)) throw err;
     const msg = (err as Error).message;
     // handlebars reports "… - 4:18" or "Parse error on line 4:" — keep the line for file:line.
     const m = / - (\d+):\d+$/.exec(msg) ?? /on line (\d+)/.exec(msg);
@@ -92,7 +97,7 @@ export function renderFile(name: string, data: Record<string, unknown>, template
   try {
     source = readLimited(file, { what: 'template' });
   } catch (err) {
-    if (err instanceof UsageError) throw new TemplateError(`${file}: ${err.message}`, file);
+    if (isUsageError(err)) throw new TemplateError(`${file}: ${err.message}`, file);
     throw err;
   }
   return renderString(source, data, file);

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventory } from '../../src/inventory/index';
-import { MarshalError, UsageError } from '../../src/errors';
+import { MarshalError, UsageError, isUsageError } from '../../src/errors';
 import { sh } from '../../src/dsl/command';
 import { connectedHost } from '../connection/helpers';
 import { sudoAvailable } from '../connection/users';
@@ -55,7 +55,7 @@ async function loadsOrNamesTheLine(ext: 'ini' | 'yml', text: string): Promise<vo
   try {
     await loadInventory([f]);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw new Error(`not a usage error for:\n${text}\n→ ${(err as Error)?.stack}`);
+    if (!(isUsageError(err))) throw new Error(`not a usage error for:\n${text}\n→ ${(err as Error)?.stack}`);
     const e = err as MarshalError;
     // an error about the text names the file; when it gives a line, the line exists
     if (e.file !== undefined) expect(e.file).toBe(f);

@@ -1,7 +1,7 @@
 /** Unit-test doubles: an in-memory inventory and connections answered by a handler. */
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../../src/connection/types';
 import type { Inventory } from '../../src/inventory/types';
-import { StepFailure } from '../../src/errors';
+import { StepFailure, isStepFailure } from '../../src/errors';
 
 export function memoryInventory(groups: Record<string, Record<string, Record<string, unknown>>>): Inventory {
   const inv: Inventory = { hosts: new Map(), groups: new Map(), sources: ['<memory>'] };
@@ -38,7 +38,7 @@ export class FakeConnection implements Connection {
       ? Promise.race([
           work,
           new Promise<never>((_, reject) =>
-            opts.signal!.addEventListener('abort', () => reject(opts.signal!.reason instanceof StepFailure ? opts.signal!.reason : new StepFailure('interrupted', 'aborted')), { once: true }),
+            opts.signal!.addEventListener('abort', () => reject(isStepFailure(opts.signal!.reason) ? opts.signal!.reason : new StepFailure('interrupted', 'aborted')), { once: true }),
           ),
         ])
       : work);
