@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, readlinkSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { UsageError, MarshalError } from 'marshal';
+import { UsageError } from 'marshal';
 import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, type SshdInfo, type BindMount } from '@marshal/sshd-harness';
 import { labPaths, hostPaths, defaultLabDir, DEFAULT_NET, DEFAULT_PORT, type LabConfig, type LabPaths, type DaemonInfo } from './layout';
 import { loadScenario } from './scenario';
@@ -149,7 +149,7 @@ async function startDaemon(paths: LabPaths): Promise<DaemonInfo> {
     if (child.exitCode !== null || (child.pid !== undefined && !pidAlive(child.pid)) || Date.now() > deadline) {
       const tail = (existsSync(paths.daemonLog) ? readFileSync(paths.daemonLog, 'utf8') : '').trim().split('\n').slice(-8).join('\n');
       if (child.pid !== undefined && pidAlive(child.pid)) process.kill(child.pid, 'SIGTERM');
-      throw new MarshalError(`the lab daemon did not start (log: ${paths.daemonLog})\n${tail}`);
+      throw new UsageError(`the lab daemon did not start (log: ${paths.daemonLog})\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
