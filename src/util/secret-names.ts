@@ -18,12 +18,15 @@ const ANSIBLE_SECRETS = new Set([
   'ansible_su_pass',
   'ansible_su_password',
 ]);
-const SECRET_WORDS = /password|secret|token/;
-const SECRET_SUFFIX = /(?:^|_)(?:password|passwd|pass|secret|token|private_key_passphrase)$/;
+/** A `_`-separated word that marks a secret (`db_password_old`, `smtp_pass`), but not `tokens` or `secretary`. */
+const SECRET_WORD = new Set(['password', 'passwd', 'pass', 'secret', 'token', 'passphrase']);
+/** Run together at the end (`githubToken`, `dbpassword`); `pass` is left out: `compass`, `bypass`. */
+const SECRET_END = /(password|passwd|secret|token|passphrase)$/;
 
+/** True when a variable's value must be masked because of its name alone. */
 export function isSecretVarName(name: string): boolean {
   const n = name.toLowerCase();
-  return ANSIBLE_SECRETS.has(n) || n.startsWith('vault_') || SECRET_WORDS.test(n) || SECRET_SUFFIX.test(n);
+  return ANSIBLE_SECRETS.has(n) || n.startsWith('vault_') || n.split('_').some((w) => SECRET_WORD.has(w)) || SECRET_END.test(n);
 }
 
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/g;

@@ -68,11 +68,11 @@ describe('bad inventories', () => {
 
 describe('bad host selections', () => {
   it('an unknown group in --limit', async () => {
-    expect(refused(await run('fine.ts', '--limit', 'webservers'))).toBe("ERROR! host pattern: no host or group matches 'webservers'");
+    expect(refused(await run('fine.ts', '--limit', 'webservers'))).toBe("ERROR! --limit: no host or group matches 'webservers'");
   });
 
   it('an unknown group inside a compound --limit', async () => {
-    expect(refused(await run('fine.ts', '--limit', 'web:&staging'))).toBe("ERROR! host pattern: no host or group matches 'staging'");
+    expect(refused(await run('fine.ts', '--limit', 'web:&staging'))).toBe("ERROR! --limit: no host or group matches 'staging'");
   });
 
   it('a selection that leaves no host', async () => {
