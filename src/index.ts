@@ -9,6 +9,9 @@ export { VERSION } from './version';
 export { playbook, isPlaybook } from './dsl/playbook';
 export { step, across, unchanged } from './dsl/step';
 export { byVar } from './dsl/group';
+export { block } from './dsl/block';
+export type { BlockOptions } from './dsl/block';
+export { flushHandlers } from './dsl/handlers';
 export { expectEqual, expectThat, fail } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
 export { defineFact } from './dsl/fact';
@@ -18,6 +21,8 @@ export type {
   Vars,
   Risk,
   GroupKey,
+  Block,
+  BlockPosition,
   RunOptions,
   Logger,
   HostContext,

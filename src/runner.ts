@@ -73,7 +73,8 @@ export function listTasks(p: Plan): string {
     const tags = s.tags?.length ? `\tTAGS: [${s.tags.join(', ')}]` : '\tTAGS: []';
     const risk = s.risk ? ` [risk: ${s.risk}]` : '';
     const kind = s.kind === 'across' ? ` (across ${groupLabel(s.across)})` : '';
-    lines.push(`      ${s.name}${kind}${risk}${tags}`);
+    const inBlock = s.block ? ` (block ${s.block.name}${s.block.section === 'steps' ? '' : `: ${s.block.section}`})` : '';
+    lines.push(`      ${s.name}${kind}${inBlock}${risk}${tags}`);
   }
   return lines.join('\n') + '\n';
 }

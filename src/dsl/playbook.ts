@@ -1,20 +1,48 @@
 /** playbook(): flattens and validates the step list, so a broken playbook fails before any host is touched. */
 import { PlaybookError } from '../errors';
 import { callerLocation } from '../util/stack';
-import type { Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
+import type { Block, HostStep, Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
+import { isBlock } from './block';
 
-function flatten<V extends object>(list: StepList<V>, out: Step<V>[], path: string): Step<V>[] {
+function notAStep(path: string, item: unknown): PlaybookError {
+  return new PlaybookError(`steps${path} is not a step (got ${item === null ? 'null' : typeof item}); build steps with step(), across() or block()`);
+}
+
+/** Steps in order; a block's steps, rescue and always follow each other, each step told where it sits. */
+function flatten<V extends object>(list: StepList<V>, out: Step<V>[], path: string, inBlock?: Block<V>): Step<V>[] {
   list.forEach((item, i) => {
-    if (Array.isArray(item)) flatten(item as StepList<V>, out, `${path}[${i}]`);
-    else if (item && typeof item === 'object' && ((item as Step<V>).kind === 'host' || (item as Step<V>).kind === 'across')) {
+    const here = `${path}[${i}]`;
+    if (Array.isArray(item)) flatten(item as StepList<V>, out, here, inBlock);
+    else if (isBlock(item)) {
+      if (inBlock) throw new PlaybookError(`block "${item.name}" is inside block "${inBlock.name}": blocks do not nest`, locate(item.definedAt));
+      const hasRescue = item.rescue.length > 0;
+      for (const section of ['steps', 'rescue', 'always'] as const) {
+        const inner = flatten(item[section] as StepList<V>, [], `${here}.${section}`, item);
+        for (const s of inner) out.push(Object.freeze({ ...s, block: { name: item.name, section, hasRescue } }) as Step<V>);
+      }
+    } else if (item && typeof item === 'object' && ((item as Step<V>).kind === 'host' || (item as Step<V>).kind === 'across')) {
       out.push(item as Step<V>);
-    } else {
-      throw new PlaybookError(
-        `steps${path}[${i}] is not a step (got ${item === null ? 'null' : typeof item}); build steps with step() or across()`,
-      );
-    }
+    } else throw notAStep(here, item);
   });
   return out;
+}
+
+/** Handlers: host steps with unique names, and every notify names one of them. */
+function checkHandlers<V extends object>(name: string, steps: readonly Step<V>[], handlers: readonly HostStep<V>[], at: string | undefined): void {
+  const names = new Set<string>();
+  for (const h of handlers) {
+    if (!h || h.kind !== 'host') throw new PlaybookError(`playbook "${name}": handlers must be host steps made with step()`, locate(at));
+    if (names.has(h.name) || steps.some((s) => s.name === h.name)) {
+      throw new PlaybookError(`playbook "${name}": handler "${h.name}" has the name of another step or handler`, locate(h.definedAt));
+    }
+    names.add(h.name);
+  }
+  for (const s of steps) {
+    if (s.kind !== 'host' || s.notify === undefined) continue;
+    for (const n of typeof s.notify === 'string' ? [s.notify] : s.notify) {
+      if (!names.has(n)) throw new PlaybookError(`step "${s.name}" notifies "${n}", which is not a handler of playbook "${name}" (handlers: ${[...names].join(', ') || 'none'})`, locate(s.definedAt));
+    }
+  }
 }
 
 function locate(at: string | undefined): { file?: string; line?: number } {
@@ -32,6 +60,9 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
   if (!Array.isArray(opts.steps)) throw new PlaybookError(`playbook "${opts.name}": \`steps\` must be an array`, locate(at));
   const steps = flatten(opts.steps as StepList<Vars>, [], '') as unknown as Step<V>[];
   if (steps.length === 0) throw new PlaybookError(`playbook "${opts.name}" has no steps`, locate(at));
+  if (opts.handlers !== undefined && !Array.isArray(opts.handlers)) throw new PlaybookError(`playbook "${opts.name}": \`handlers\` must be a list of steps`, locate(at));
+  const handlers = (opts.handlers ?? []) as readonly HostStep<V>[];
+  checkHandlers(opts.name, steps, handlers, at);
   const seen = new Map<string, Step<V>>();
   for (const s of steps) {
     const prev = seen.get(s.name);
@@ -55,6 +86,7 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
     requires: opts.requires ?? [],
     secrets: opts.secrets ?? [],
     steps,
+    handlers,
     anyErrorsFatal: opts.anyErrorsFatal ?? false,
     ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
     ...(opts.batchBy !== undefined ? { batchBy: opts.batchBy } : {}),

@@ -17,7 +17,7 @@ function whereDefined(given: string | undefined): CallerLocation {
 const COMMON_KEYS = ['name', 'hosts', 'tags', 'timeout', 'risk', 'ignoreErrors'];
 const HOST_KEYS = new Set([
   ...COMMON_KEYS,
-  'when', 'check', 'run', 'verify', 'settle', 'readOnly', 'retries', 'delay', 'until', 'become', 'runOnce', 'register',
+  'when', 'check', 'run', 'verify', 'settle', 'readOnly', 'retries', 'delay', 'until', 'become', 'runOnce', 'register', 'notify',
 ]);
 const ACROSS_KEYS = new Set([...COMMON_KEYS, 'across', 'run', 'verify']);
 
@@ -55,6 +55,11 @@ export function step<V extends object = Vars>(opts: HostStepOptions<V>): HostSte
     throw located(`step "${opts.name}": \`check\` without \`run\` has nothing to skip; use \`verify\` for an assertion`, at);
   }
   if (opts.until !== undefined && opts.run === undefined) throw located(`step "${opts.name}": \`until\` needs \`run\``, at);
+  const notify = opts.notify === undefined ? [] : typeof opts.notify === 'string' ? [opts.notify] : opts.notify;
+  if (!Array.isArray(notify) || notify.some((n) => typeof n !== 'string' || n === '')) {
+    throw located(`step "${opts.name}": \`notify\` must be a handler name or a list of them`, at);
+  }
+  if (notify.length > 0 && opts.run === undefined) throw located(`step "${opts.name}": \`notify\` needs \`run\` (only a change notifies)`, at);
   return Object.freeze({ ...opts, kind: 'host' as const, ...at });
 }
 

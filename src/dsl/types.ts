@@ -92,6 +92,18 @@ export interface StepCommon<V extends object> {
   readonly definedAt?: string;
   /** For a step made by a library function: the playbook line that called it (file:line). */
   readonly usedAt?: string;
+  /** Set by playbook() on the steps of a block(): which block and which part of it. */
+  readonly block?: BlockPosition;
+  /** flushHandlers(): runs the handlers notified so far instead of a step of its own. */
+  readonly meta?: 'flush-handlers';
+}
+
+/** Where a step sits in a block(): its steps, its rescue, or its always. */
+export interface BlockPosition {
+  /** Unique within the playbook (the block's name). */
+  readonly name: string;
+  readonly section: 'steps' | 'rescue' | 'always';
+  readonly hasRescue: boolean;
 }
 
 export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> {
@@ -120,8 +132,14 @@ export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> 
   become?: boolean | string;
   /** Run on the first host only; the result counts for every host of the step. */
   runOnce?: boolean;
-  /** Register run's return value (or the check's when it held) under this name. */
+  /** Register run's return value under this name. */
   register?: string;
+  /**
+   * Handlers (by name) to run once at the end of the play (or at a flushHandlers() step) on each
+   * host where this step changed something. The notification is recorded on the host before the
+   * change is made, so a run that dies in between still runs the handler next time.
+   */
+  notify?: string | readonly string[];
 }
 
 /** A group of hosts an across-step sees together. */
@@ -147,7 +165,17 @@ export type AcrossStep<V extends object = Vars> = AcrossStepOptions<V> & { reado
 export type Step<V extends object = Vars> = HostStep<V> | AcrossStep<V>;
 
 /** Steps may be nested arrays so reusable functions can return several. */
-export type StepList<V extends object = Vars> = ReadonlyArray<Step<V> | StepList<V>>;
+/** A group of steps with `rescue` (runs on a host where a step failed) and `always` (runs anyway). */
+export interface Block<V extends object = Vars> {
+  readonly kind: 'block';
+  readonly name: string;
+  readonly steps: StepList<V>;
+  readonly rescue: StepList<V>;
+  readonly always: StepList<V>;
+  readonly definedAt?: string;
+}
+
+export type StepList<V extends object = Vars> = ReadonlyArray<Step<V> | Block<V> | StepList<V>>;
 
 export interface PlaybookOptions<V extends object = Vars> {
   name: string;
@@ -162,6 +190,8 @@ export interface PlaybookOptions<V extends object = Vars> {
   /** Var names whose values are secrets: masked in all output. */
   secrets?: readonly string[];
   steps: StepList<V>;
+  /** Host steps run once per host at the end of the play (or at flushHandlers()) when a step notified them. */
+  handlers?: readonly HostStep<V>[];
   /** Rolling batches: a count, a percentage ('30%'), or a list of them. */
   serial?: number | string | ReadonlyArray<number | string>;
   /**
@@ -189,6 +219,8 @@ export interface Playbook<V extends object = Vars> {
   readonly secrets: readonly string[];
   /** Flattened, validated steps. */
   readonly steps: readonly Step<V>[];
+  /** Handlers, in declaration order (the order they run in). */
+  readonly handlers: readonly HostStep<V>[];
   readonly serial?: number | string | ReadonlyArray<number | string>;
   readonly batchBy?: GroupKey;
   readonly anyErrorsFatal: boolean;

@@ -61,6 +61,8 @@ export async function lifecycle(p: PhaseInput): Promise<Outcome> {
     h.predicted = true;
     return { status: 'changed' };
   }
+  // the notification reaches the host before the change: a run that dies in between still runs the handler next time
+  if (s.notify !== undefined && env.markPending) await env.markPending(h, s, ctx);
   const value = await runWithRetries(p);
   if (s.register) h.registered[s.register] = isUnchanged(value) ? value.value : value;
   if (s.verify && !env.checkMode) await verifyWithSettle(p);

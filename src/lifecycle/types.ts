@@ -1,5 +1,5 @@
 /** What the step lifecycle needs from the run: the host's state and the run-wide settings. */
-import type { Vars } from '../dsl/types';
+import type { HostContext, HostStep, Vars } from '../dsl/types';
 import type { Connection } from '../connection/types';
 import type { PlannedHost } from '../plan/plan';
 import type { StepStartEvent } from '../report/types';
@@ -32,4 +32,6 @@ export interface StepEnv {
   debug(host: string, step: string, message: string): void;
   /** Every running host-step's controller, so a hard interrupt can stop them all. */
   readonly running: Set<AbortController>;
+  /** Records on the host, before a notifying step's run, that its handlers are pending. */
+  markPending?(h: HostState, s: HostStep, ctx: HostContext): Promise<void>;
 }

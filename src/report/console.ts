@@ -97,7 +97,7 @@ export class ConsoleReporter implements Reporter {
     this.failed = 0;
     this.started = Date.now();
     this.write('');
-    this.write(banner(`STEP [${e.name}]`), e.risk ? this.paint(C.magenta, ` [changes ${e.risk}]`) : '');
+    this.write(banner(`${e.handler ? 'HANDLER' : 'STEP'} [${e.name}]`), e.risk ? this.paint(C.magenta, ` [changes ${e.risk}]`) : '');
     if (this.live) this.timer = setInterval(() => this.drawLive(), 250).unref();
   }
 

@@ -17,6 +17,8 @@ export interface StepStartEvent {
   hosts: string[];
   risk?: Risk;
   across?: boolean;
+  /** A handler run (notified by earlier steps), not a step of the list. */
+  handler?: boolean;
 }
 
 export interface Reporter {

@@ -14,6 +14,8 @@ import type { HostState, StepEnv } from '../lifecycle/types';
 import { EXIT, countResult, emptyStats, exitCodeFor, type HostStats, type RunSummary, type StepResult } from '../results/results';
 import { forEachLimit } from '../util/async';
 import { afterStep, failing, type Stop } from './policy';
+import { Blocks, endsBlock } from './blocks';
+import { Handlers } from './handlers';
 
 export interface SchedulerOptions {
   check?: boolean;
@@ -46,14 +48,16 @@ class RunState {
     for (const p of plan.host.values()) this.hosts.set(p.name, { ...p, registered: {} });
     this.stats = Object.fromEntries(plan.hosts.map((h) => [h, emptyStats()]));
   }
-  emit = (r: StepResult): void => {
+  readonly blocks = new Blocks();
+  /** Records a result of step `s`; a failure takes the host out of the play, unless its block holds it for the rescue. */
+  emit = (r: StepResult, s?: Step): void => {
     const masked = this.mask(r);
     this.results.push(masked);
     countResult(this.stats[r.host]!, masked);
     this.reporter.result(masked);
     const st = this.hosts.get(r.host)!;
     if (r.status === 'unreachable') st.out = { step: r.step, kind: 'unreachable' };
-    else if (r.status === 'failed' && !r.ignored) st.out = { step: r.step, kind: 'failed' };
+    else if (r.status === 'failed' && !r.ignored && !(s && this.blocks.hold(s, r))) st.out = { step: r.step, kind: 'failed' };
   };
 }
 
@@ -63,6 +67,8 @@ export async function runLinear(plan: Plan, o: SchedulerOptions): Promise<RunSum
   const checkMode = o.check ?? false;
   const startedAt = new Date();
   const env = stepEnv(plan, o, reporter);
+  const handlers = new Handlers(plan.playbook, env);
+  env.markPending = handlers.mark;
   reporter.playStart({
     playbook: plan.playbook.name,
     ...(plan.playbookFile ? { playbookFile: plan.playbookFile } : {}),
@@ -76,7 +82,7 @@ export async function runLinear(plan: Plan, o: SchedulerOptions): Promise<RunSum
   try {
     for (let bi = 0; bi < plan.batches.length && !stop; bi++) {
       if (plan.batches.length > 1) reporter.batchStart([...plan.batches[bi]!], bi, plan.batches.length);
-      stop = await runBatch(plan, plan.batches[bi]!, { o, env, state, reporter });
+      stop = await runBatch(plan, plan.batches[bi]!, { o, env, state, reporter, handlers });
     }
   } finally {
     stopHard.dispose();
@@ -118,29 +124,57 @@ interface BatchRun {
   env: StepEnv;
   state: RunState;
   reporter: Required<Reporter>;
+  handlers: Handlers;
+  /** --step answered "continue": ask no more. */
+  continueAll?: boolean;
+}
+
+/** Asks --step's question; false when the user said no. */
+async function confirmed(s: Step, b: BatchRun): Promise<boolean> {
+  if (!b.o.confirmStep || b.continueAll) return true;
+  const answer = await b.o.confirmStep(s);
+  if (answer === 'continue') b.continueAll = true;
+  return answer !== 'no';
 }
 
 async function runBatch(plan: Plan, batch: readonly string[], b: BatchRun): Promise<Stop | undefined> {
-  let continueAll = false;
-  for (const s of plan.steps) {
+  const hostsOf = () => batch.map((n) => b.state.hosts.get(n)!);
+  if (b.handlers.any) await forEachLimit(hostsOf(), b.o.forks ?? 100, async (h) => void (await b.handlers.load(h)));
+  for (let i = 0; i < plan.steps.length; i++) {
+    const s = plan.steps[i]!;
     if (b.o.signal?.aborted) return { reason: 'interrupted' };
-    const selected = plan.stepHosts.get(s);
-    const active = batch.filter((n) => !b.state.hosts.get(n)!.out && (!selected || selected.has(n)));
-    if (active.length === 0) continue;
-    if (b.o.confirmStep && !continueAll) {
-      const answer = await b.o.confirmStep(s);
-      if (answer === 'no') continue;
-      if (answer === 'continue') continueAll = true;
-    }
+    const outBefore = new Set(batch.filter((n) => b.state.hosts.get(n)!.out));
     const before = b.state.results.length;
-    await runStep(plan, s, batch, active, b);
-    const failedNow = failing(b.state.results.slice(before));
+    const selected = plan.stepHosts.get(s);
+    const active = batch.filter((n) => !b.state.hosts.get(n)!.out && (!selected || selected.has(n)) && b.state.blocks.eligible(s, n));
+    if (s.kind === 'host' && s.meta === 'flush-handlers') await flushHandlers(plan, hostsOf(), b);
+    else if (active.length > 0 && (await confirmed(s, b))) await runStep(plan, s, batch, active, b);
+    if (endsBlock(plan.steps, i)) b.state.blocks.finish(s.block!.name, s.block!.hasRescue, hostsOf(), b.state.stats);
+    const newlyOut = batch.filter((n) => b.state.hosts.get(n)!.out && !outBefore.has(n));
     const failedInBatch = batch.filter((n) => b.state.hosts.get(n)!.out).length;
-    const stop = afterStep(plan.playbook, s.name, failedNow, failedInBatch, batch.length);
+    const stop = afterStep(plan.playbook, s.name, failing(b.state.results.slice(before)), newlyOut, failedInBatch, batch.length);
     if (stop) return stop;
   }
   if (batch.every((n) => b.state.hosts.get(n)!.out)) return { reason: 'every host of the batch failed' };
+  // handlers run at the end of the batch, as Ansible's do at the end of the play; not after an interrupt
+  if (!b.o.signal?.aborted) await flushHandlers(plan, hostsOf(), b);
   return undefined;
+}
+
+/** Runs each notified handler, in declaration order, on the hosts where it is pending. */
+async function flushHandlers(plan: Plan, hosts: readonly HostState[], b: BatchRun): Promise<void> {
+  for (const handler of plan.playbook.handlers) {
+    const due = b.handlers.due(handler.name, hosts);
+    if (due.length === 0 || b.o.signal?.aborted) continue;
+    const ev: StepStartEvent = { name: handler.name, index: -1, hosts: due.map((h) => h.name), handler: true };
+    b.reporter.stepStart(ev);
+    await forEachLimit(due, b.o.forks ?? 100, async (h) => {
+      const r = await runHostStep(handler, ev, h, b.env);
+      b.state.emit(r, handler);
+      if (r.status !== 'failed' && r.status !== 'unreachable') await b.handlers.done(handler.name, h);
+    });
+    b.reporter.stepEnd(ev);
+  }
 }
 
 async function runStep(plan: Plan, s: Step, batch: readonly string[], active: string[], b: BatchRun): Promise<void> {
@@ -152,17 +186,22 @@ async function runStep(plan: Plan, s: Step, batch: readonly string[], active: st
   if (s.kind === 'across') {
     const selected = plan.stepHosts.get(s);
     const members = batch.filter((n) => !selected || selected.has(n)).map(host);
-    await runAcross({ s, ev, env, forks, emit: state.emit }, members);
+    await runAcross({ s, ev, env, forks, emit: (r) => state.emit(r, s) }, members);
   } else if (s.runOnce) {
     const first = host(active[0]!);
     const r = await runHostStep(s, ev, first, env);
-    state.emit(r);
+    state.emit(r, s);
+    await b.handlers.after(s, r, first);
     for (const other of active.slice(1)) {
       if (s.register && s.register in first.registered) host(other).registered[s.register] = first.registered[s.register];
-      state.emit({ ...r, host: other });
+      state.emit({ ...r, host: other }, s);
     }
   } else {
-    await forEachLimit(active, forks, async (n) => state.emit(await runHostStep(s, ev, host(n), env)));
+    await forEachLimit(active, forks, async (n) => {
+      const r = await runHostStep(s, ev, host(n), env);
+      state.emit(r, s);
+      await b.handlers.after(s, r, host(n));
+    });
   }
   reporter.stepEnd(ev);
 }

@@ -13,13 +13,16 @@ export function failing(results: readonly StepResult[]): StepResult[] {
   return results.filter((r) => r.status === 'unreachable' || (r.status === 'failed' && !r.ignored));
 }
 
-/** After a step: stop the play, or go on? `failedInBatch` counts hosts of the batch already out. */
-export function afterStep(pb: Playbook<any>, stepName: string, failedNow: readonly StepResult[], failedInBatch: number, batchSize: number): Stop | undefined {
+/**
+ * After a step: stop the play, or go on? `failedNow` are the step's failures (a block may still
+ * rescue them), `newlyOut` the hosts that left the play at this step, `failedInBatch` all that left.
+ */
+export function afterStep(pb: Playbook<any>, stepName: string, failedNow: readonly StepResult[], newlyOut: readonly string[], failedInBatch: number, batchSize: number): Stop | undefined {
   const badTemplate = failedNow.find((r) => 'failure' in r && r.failure.kind === 'template');
   if (badTemplate && 'failure' in badTemplate) {
     return { reason: `template error on ${badTemplate.host} in "${stepName}": ${badTemplate.failure.message}`, usage: true };
   }
-  if (pb.anyErrorsFatal && failedNow.length > 0) return { reason: `any_errors_fatal: ${failedNow[0]!.host} failed "${stepName}"` };
+  if (pb.anyErrorsFatal && newlyOut.length > 0) return { reason: `any_errors_fatal: ${newlyOut[0]!} failed "${stepName}"` };
   if (pb.maxFailPercentage !== undefined && (failedInBatch / batchSize) * 100 > pb.maxFailPercentage) {
     return { reason: `max_fail_percentage ${pb.maxFailPercentage}% exceeded: ${failedInBatch} of ${batchSize} hosts in the batch failed` };
   }
