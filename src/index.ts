@@ -12,6 +12,7 @@ export { byVar } from './dsl/group';
 export { block } from './dsl/block';
 export type { BlockOptions } from './dsl/block';
 export { flushHandlers } from './dsl/handlers';
+export type { StandardSchemaV1, InferVars } from './dsl/schema';
 export { expectEqual, expectThat, fail } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
 export { defineFact } from './dsl/fact';

@@ -3,6 +3,7 @@ import { PlaybookError } from '../errors';
 import { callerLocation } from '../util/stack';
 import type { Block, HostStep, Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
 import { isBlock } from './block';
+import { isStandardSchema } from './schema';
 
 function notAStep(path: string, item: unknown): PlaybookError {
   return new PlaybookError(`steps${path} is not a step (got ${item === null ? 'null' : typeof item}); build steps with step(), across() or block()`);
@@ -60,6 +61,9 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
   if (!Array.isArray(opts.steps)) throw new PlaybookError(`playbook "${opts.name}": \`steps\` must be an array`, locate(at));
   const steps = flatten(opts.steps as StepList<Vars>, [], '') as unknown as Step<V>[];
   if (steps.length === 0) throw new PlaybookError(`playbook "${opts.name}" has no steps`, locate(at));
+  if (opts.schema !== undefined && !isStandardSchema(opts.schema)) {
+    throw new PlaybookError(`playbook "${opts.name}": \`schema\` must be a Standard Schema (zod, valibot, arktype...)`, locate(at));
+  }
   if (opts.handlers !== undefined && !Array.isArray(opts.handlers)) throw new PlaybookError(`playbook "${opts.name}": \`handlers\` must be a list of steps`, locate(at));
   const handlers = (opts.handlers ?? []) as readonly HostStep<V>[];
   checkHandlers(opts.name, steps, handlers, at);
@@ -88,6 +92,7 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
     steps,
     handlers,
     anyErrorsFatal: opts.anyErrorsFatal ?? false,
+    ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
     ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
     ...(opts.batchBy !== undefined ? { batchBy: opts.batchBy } : {}),
     ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}),

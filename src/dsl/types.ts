@@ -4,6 +4,7 @@
  */
 import type { Command } from './command';
 import type { Fact } from './fact';
+import type { StandardSchemaV1 } from './schema';
 import type { ExecResult } from '../connection/types';
 
 export type Vars = Record<string, unknown>;
@@ -44,7 +45,7 @@ export interface HostContext<V extends object = Vars> {
   /** Address connected to (ansible_host or the name). */
   readonly address: string;
   /** Defaults < inventory (group then host) < playbook vars < -e extra vars. */
-  readonly vars: Readonly<V> & Readonly<Vars>;
+  readonly vars: Readonly<V>;
   readonly groups: readonly string[];
   /** True under --check: nothing may change. */
   readonly checkMode: boolean;
@@ -187,6 +188,12 @@ export interface PlaybookOptions<V extends object = Vars> {
   vars?: Partial<V>;
   /** Vars every host must have before anything runs; missing ones are reported per host. */
   requires?: readonly (keyof V & string)[];
+  /**
+   * The vars' schema (zod, valibot or any Standard Schema library): types `h.vars`, and every
+   * host's vars are validated and coerced with it (e.g. `-e port=8080` becomes a number) before
+   * any host is touched; a bad value is an error naming host, var, expected and seen.
+   */
+  schema?: StandardSchemaV1<any, V>;
   /** Var names whose values are secrets: masked in all output. */
   secrets?: readonly string[];
   steps: StepList<V>;
@@ -217,6 +224,7 @@ export interface Playbook<V extends object = Vars> {
   readonly vars: Partial<V>;
   readonly requires: readonly string[];
   readonly secrets: readonly string[];
+  readonly schema?: StandardSchemaV1<any, V>;
   /** Flattened, validated steps. */
   readonly steps: readonly Step<V>[];
   /** Handlers, in declaration order (the order they run in). */

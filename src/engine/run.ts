@@ -10,6 +10,7 @@ import type { Reporter } from '../report/types';
 import { planRun, type Plan } from '../plan/plan';
 import type { StepFilter } from '../plan/select';
 import { validatePlan } from '../plan/validate';
+import { applySchema } from '../plan/schema';
 import { runLinear } from '../scheduler/linear';
 import type { RunSummary } from '../results/results';
 
@@ -49,7 +50,7 @@ function learnSecrets(masker: Masker, plan: Plan, becomePassword: string | undef
 
 export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
   const masker = opts.masker ?? new Masker();
-  const plan = opts.plan ?? planRun(opts);
+  const plan = await applySchema(opts.plan ?? planRun(opts), (t) => masker.mask(t));
   learnSecrets(masker, plan, opts.becomePassword);
   validatePlan(plan, { ...(opts.checkHost ? { checkHost: opts.checkHost } : {}), mask: (t) => masker.mask(t), ...(opts.limit ? { limit: opts.limit } : {}) });
   return runLinear(plan, {
