@@ -9,7 +9,7 @@ export { VERSION } from './version';
 export { playbook, isPlaybook } from './dsl/playbook';
 export { step, across, unchanged } from './dsl/step';
 export { byVar } from './dsl/group';
-export { expectEqual, expectThat, fail } from './dsl/expect';
+export { expectEqual, expectThat, fail, describeEvidence } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
 export { defineFact } from './dsl/fact';
 export type { Command, Secret, Interpolable } from './dsl/command';
@@ -34,6 +34,7 @@ export type {
   Unchanged,
 } from './dsl/types';
 export type { ExecResult } from './connection/types';
+export type { Evidence } from './errors';
 
 // errors: classes to throw, type guards to recognise them (by their `code`, also across installs)
 export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError, FactParseError } from './errors';
