@@ -173,9 +173,8 @@ function safeReadlink(p: string): string {
 
 /** The sshd_config a listening sshd was started with (its `-f`), for saying whose server holds an address. */
 export function sshdConfigOf(pid: number): string | undefined {
-  const argv = safeRead(`/proc/${pid}/cmdline`).split('\0');
-  const i = argv.indexOf('-f');
-  return i >= 0 ? argv[i + 1] : undefined;
+  // sshd rewrites its process title ("sshd: /usr/sbin/sshd -D -e -f <cfg> [listener] ..."): match, do not split on NULs
+  return /(?:^|\s)-f\s+(\S+)/.exec(safeRead(`/proc/${pid}/cmdline`).replace(/\0/g, ' '))?.[1];
 }
 
 /** Waits until `pid` itself listens on address:port: a connect() may be answered by another server on it. */
