@@ -7,12 +7,13 @@
 import { playbook, step, across, sh, expectThat, fail } from 'marshal';
 import { domains, domainXml } from './lib/facts';
 import { byPair, vfPci } from './lib/cx7';
+import { sharedVars } from './lib/vars';
 import { MAX_MIGRATING_VFS_PER_PF, allDomainXml, noViommu, renderVfXml, vfIdentity, vfsInUse, xmlPath, type VfVars } from './lib/vf';
 
 export default playbook<VfVars>({
   name: 'Attach the CX-7 VF to the VM',
   hosts: 'source:destination',
-  requires: ['pf_pci', 'pair'],
+  ...sharedVars('pf_pci', 'pair', 'vm_name'),
   steps: [
     step({
       name: 'VM is running on the source',

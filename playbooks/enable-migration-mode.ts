@@ -7,6 +7,7 @@
  */
 import { playbook, step, sh, expectThat, fail } from 'marshal';
 import { mstconfigQuery, vfMigrationStatus, rpmPackage } from './lib/facts';
+import { sharedVars } from './lib/vars';
 
 interface Vars {
   pf_pci: string;
@@ -19,7 +20,7 @@ const wantsReset = (v: Vars) => v.fw_reset === true || ['yes', 'true', '1'].incl
 export default playbook<Vars>({
   name: 'Enable VF_MIGRATION_MODE on CX-7 firmware',
   hosts: 'source:destination',
-  requires: ['pf_pci'],
+  ...sharedVars('pf_pci'),
   steps: [
     step({
       name: 'mstflint installed',

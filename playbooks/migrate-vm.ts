@@ -10,6 +10,7 @@ import { playbook, step, across, sh, expectThat, fail, unchanged, StepFailure, t
 import { domains, domainXml, classifyMigrationError, links, ping } from './lib/facts';
 import { byPair, preparedAssertions } from './lib/cx7';
 import { noViommu, vfIdentity, type VfVars } from './lib/vf';
+import { sharedVars } from './lib/vars';
 
 interface Vars extends VfVars {
   /** Asking for post-copy is refused: VFIO migration does not support it. */
@@ -29,7 +30,7 @@ async function runningOn(h: HostContext<object>, vm: string): Promise<boolean> {
 export default playbook<Vars>({
   name: 'Live-migrate the VM with its CX-7 VF',
   hosts: 'source:destination:guests',
-  requires: ['pair'],
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair', 'vm_name', 'ping_target'),
   steps: [
     ...preparedAssertions('Still prepared', 'source:destination'),
     step({

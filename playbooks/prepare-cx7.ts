@@ -10,11 +10,11 @@
  */
 import { playbook } from 'marshal';
 import { preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+import { sharedVars } from './lib/vars';
 
 export default playbook<Cx7Vars>({
   name: 'Prepare CX-7 hosts for VF live migration',
   hosts: 'source:destination',
-  requires: ['pf_pci', 'ovs_bridge', 'pair'],
-  defaults: { ovs_bridge: 'ovs-sriov' },
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
   steps: [...preflight(), ...prepareSteps()],
 });

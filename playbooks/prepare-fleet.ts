@@ -8,12 +8,12 @@
  */
 import { playbook } from 'marshal';
 import { byPair, preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+import { sharedVars } from './lib/vars';
 
 export default playbook<Cx7Vars>({
   name: 'Prepare a CX-7 fleet for VF live migration (rolling, by pair)',
   hosts: 'source:destination',
-  requires: ['pf_pci', 'ovs_bridge', 'pair'],
-  defaults: { ovs_bridge: 'ovs-sriov' },
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
   serial: process.env.MARSHAL_FLEET_BATCH ?? 5,
   batchBy: byPair,
   // stop rolling out when a batch goes badly: more than a fifth of its hosts failed

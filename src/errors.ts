@@ -17,6 +17,13 @@ export type FailureKind =
   | 'interrupted' // the run was interrupted (SIGINT) while the step ran
   | 'error'; // a throw in the step's own code
 
+/** What a failed check read: the command that gave the value and the line of its output it came from. */
+export interface Evidence {
+  command: string;
+  /** The output line the value was read from (omitted when the output was empty). */
+  line?: string;
+}
+
 /**
  * Which error it is: the one discriminator. The brand is a `Symbol.for` key, so an error made by
  * another copy of Marshal (a playbook's own install, dist beside src) is still recognised by the
@@ -77,6 +84,8 @@ export class StepFailure extends MarshalError {
   stdout?: string;
   expected?: unknown;
   seen?: unknown;
+  /** What each problem was read from; when present the engine does not guess (no last command appended). */
+  evidence?: Evidence[];
   constructor(
     kind: FailureKind,
     message: string,
@@ -87,6 +96,7 @@ export class StepFailure extends MarshalError {
       stdout?: string;
       expected?: unknown;
       seen?: unknown;
+      evidence?: readonly Evidence[];
       cause?: unknown;
     } = {},
   ) {
@@ -98,6 +108,7 @@ export class StepFailure extends MarshalError {
     if (extra.stdout !== undefined) this.stdout = extra.stdout;
     if ('expected' in extra) this.expected = extra.expected;
     if ('seen' in extra) this.seen = extra.seen;
+    if (extra.evidence && extra.evidence.length > 0) this.evidence = [...extra.evidence];
   }
 }
 

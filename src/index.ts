@@ -13,7 +13,7 @@ export { block } from './dsl/block';
 export type { BlockOptions } from './dsl/block';
 export { flushHandlers } from './dsl/handlers';
 export type { StandardSchemaV1, InferVars } from './dsl/schema';
-export { expectEqual, expectThat, fail } from './dsl/expect';
+export { expectEqual, expectThat, fail, describeEvidence } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
 export { defineFact } from './dsl/fact';
 export type { Command, Secret, Interpolable } from './dsl/command';
@@ -40,6 +40,7 @@ export type {
   Unchanged,
 } from './dsl/types';
 export type { ExecResult } from './connection/types';
+export type { Evidence } from './errors';
 
 // errors: classes to throw, type guards to recognise them (by their `code`, also across installs)
 export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError, FactParseError } from './errors';

@@ -2,7 +2,8 @@
  * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
  * Every step reads the state back: addresses and names are discovered, never guessed.
  */
-import { step, across, byVar, sh, expectEqual, expectThat, fail, unchanged, type HostContext, type HostStep, type Step } from 'marshal';
+import { step, across, byVar, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step } from 'marshal';
+import { observe, evidenceOf } from './evidence';
 import {
   arch, isSupportedArch, rpmPackage, unitState,
   mellanoxDevices, CX7_PF_DEVICE, MELLANOX_VENDOR,
@@ -60,52 +61,86 @@ export async function representorNetdev(h: H): Promise<string> {
 
 // ---- preflight: read-only, on every host, before anything changes anywhere ----
 
-interface Problem {
+/** One unmet prerequisite, with the command and the output line it was read from. */
+export interface Problem {
   what: string;
   expected: string;
   seen: string;
+  evidence: Evidence;
 }
 
-/** Runs every prerequisite check and reports all problems at once, each with expected and seen. */
+/** `what: expected X, saw Y (command: "line")`: each problem names its own evidence. */
+export function describeProblem(p: Problem): string {
+  return `${p.what}: expected ${p.expected}, saw ${p.seen} (${describeEvidence(p.evidence)})`;
+}
+
+async function platformProblems(h: H, problems: Problem[]) {
+  const machine = await observe(h, arch);
+  if (!isSupportedArch(machine.value)) problems.push({ what: 'CPU architecture', expected: 'x86_64 or aarch64', seen: machine.value, evidence: evidenceOf(machine) });
+  const mstflint = await observe(h, rpmPackage, 'mstflint');
+  if (!mstflint.value.installed) problems.push({ what: 'package mstflint', expected: 'installed (dnf install mstflint)', seen: 'not installed', evidence: evidenceOf(mstflint) });
+  const ovs = await observe(h, rpmPackage, 'openvswitch');
+  if (!ovs.value.installed) problems.push({ what: 'package openvswitch', expected: 'installed (dnf install openvswitch)', seen: 'not installed', evidence: evidenceOf(ovs) });
+  return { mstflint: mstflint.value.installed };
+}
+
+async function nicProblems(h: H, problems: Problem[]): Promise<boolean> {
+  const pf = h.vars.pf_pci;
+  const devices = await observe(h, mellanoxDevices);
+  const nic = devices.value.find((d) => d.address === pf);
+  const expected = `a ConnectX-7 (${MELLANOX_VENDOR}:${CX7_PF_DEVICE})`;
+  if (!nic) problems.push({ what: `PCI device ${pf}`, expected, seen: 'no Mellanox device at that address', evidence: evidenceOf(devices, pf) });
+  else if (nic.deviceId !== undefined && nic.deviceId !== CX7_PF_DEVICE) {
+    problems.push({ what: `PCI device ${pf}`, expected, seen: `${nic.vendorId}:${nic.deviceId} ${nic.description ?? ''}`.trim(), evidence: evidenceOf(devices, pf) });
+  }
+  return nic !== undefined;
+}
+
+const MODE_SEEN = {
+  absent: 'not offered by this firmware',
+  pending: 'MIGRATION_ENABLED(2) set for next boot only: run mstfwreset or reboot (playbooks/enable-migration-mode.ts)',
+  unknown: 'MIGRATION_ENABLED(2) for next boot; current value unknown',
+  disabling: 'enabled now but disabled at next boot',
+  enabled: '',
+} as const;
+
+async function firmwareProblems(h: H, problems: Problem[]) {
+  const pf = h.vars.pf_pci;
+  const q = await observe(h, mstflintQuery, pf);
+  const fw = q.value;
+  if (!versionAtLeast(fw.runningVersion, MIN_CX7_MIGRATION_FW)) {
+    problems.push({
+      what: 'running firmware',
+      expected: `>= ${MIN_CX7_MIGRATION_FW}`,
+      seen: fw.runningVersion + (fw.resetPending ? ` (${fw.fwVersion} flashed, not yet running)` : ''),
+      evidence: evidenceOf(q, fw.fwVersionRunning !== undefined ? /^FW Version\(Running\):/ : /^FW Version:/),
+    });
+  }
+  const c = await observe(h, mstconfigQuery, pf);
+  const mode = vfMigrationStatus(c.value);
+  if (mode.state !== 'enabled') {
+    const seen = mode.state === 'disabled' ? `${mode.param?.current?.raw ?? mode.param?.next.raw ?? 'disabled'} (run playbooks/enable-migration-mode.ts)` : MODE_SEEN[mode.state];
+    problems.push({ what: 'VF_MIGRATION_MODE', expected: 'MIGRATION_ENABLED(2), in effect', seen, evidence: evidenceOf(c, 'VF_MIGRATION_MODE') });
+  }
+}
+
+/** Runs every prerequisite check and reports all problems at once, each with expected, seen and evidence. */
 export async function prerequisites(h: H): Promise<Problem[]> {
   const problems: Problem[] = [];
   const pf = h.vars.pf_pci;
-  const machine = await h.fact(arch);
-  if (!isSupportedArch(machine)) problems.push({ what: 'CPU architecture', expected: 'x86_64 or aarch64', seen: machine });
-  const mstflint = await h.fact(rpmPackage, 'mstflint');
-  if (!mstflint.installed) problems.push({ what: 'package mstflint', expected: 'installed (dnf install mstflint)', seen: 'not installed' });
-  const ovs = await h.fact(rpmPackage, 'openvswitch');
-  if (!ovs.installed) problems.push({ what: 'package openvswitch', expected: 'installed (dnf install openvswitch)', seen: 'not installed' });
-  const nic = (await h.fact(mellanoxDevices)).find((d) => d.address === pf);
-  if (!nic) problems.push({ what: `PCI device ${pf}`, expected: `a ConnectX-7 (${MELLANOX_VENDOR}:${CX7_PF_DEVICE})`, seen: 'no Mellanox device at that address' });
-  else if (nic.deviceId !== undefined && nic.deviceId !== CX7_PF_DEVICE) {
-    problems.push({ what: `PCI device ${pf}`, expected: `a ConnectX-7 (${MELLANOX_VENDOR}:${CX7_PF_DEVICE})`, seen: `${nic.vendorId}:${nic.deviceId} ${nic.description ?? ''}`.trim() });
+  const { mstflint } = await platformProblems(h, problems);
+  const nic = await nicProblems(h, problems);
+  if (mstflint && nic) await firmwareProblems(h, problems);
+  else if (!mstflint) {
+    problems.push({ what: 'firmware version, PSID, VF_MIGRATION_MODE', expected: 'checked with mstflint/mstconfig', seen: 'not checked: mstflint is missing', evidence: problems.find((p) => p.what === 'package mstflint')!.evidence });
   }
-  if (mstflint.installed && nic) {
-    const fw = await h.fact(mstflintQuery, pf);
-    if (!versionAtLeast(fw.runningVersion, MIN_CX7_MIGRATION_FW)) {
-      problems.push({ what: 'running firmware', expected: `>= ${MIN_CX7_MIGRATION_FW}`, seen: fw.runningVersion + (fw.resetPending ? ` (${fw.fwVersion} flashed, not yet running)` : '') });
-    }
-    const mode = vfMigrationStatus(await h.fact(mstconfigQuery, pf));
-    if (mode.state !== 'enabled') {
-      const seen = {
-        absent: 'not offered by this firmware',
-        pending: 'MIGRATION_ENABLED(2) set for next boot only: run mstfwreset or reboot (playbooks/enable-migration-mode.ts)',
-        unknown: 'MIGRATION_ENABLED(2) for next boot; current value unknown',
-        disabling: 'enabled now but disabled at next boot',
-        disabled: `${mode.param?.current?.raw ?? mode.param?.next.raw ?? 'disabled'} (run playbooks/enable-migration-mode.ts)`,
-        enabled: '',
-      }[mode.state];
-      problems.push({ what: 'VF_MIGRATION_MODE', expected: 'MIGRATION_ENABLED(2), in effect', seen });
-    }
-  } else if (!mstflint.installed) {
-    problems.push({ what: 'firmware version, PSID, VF_MIGRATION_MODE', expected: 'checked with mstflint/mstconfig', seen: 'not checked: mstflint is missing' });
+  const io = await observe(h, iommu);
+  if (!io.value.enabled) {
+    problems.push({ what: 'IOMMU', expected: 'enabled (intel_iommu=on on Intel; /sys/kernel/iommu_groups non-empty)', seen: `disabled (cmdline: ${io.value.cmdline.trim() || 'empty'})`, evidence: evidenceOf(io, /^iommu_groups=/) });
   }
-  const io = await h.fact(iommu);
-  if (!io.enabled) problems.push({ what: 'IOMMU', expected: 'enabled (intel_iommu=on on Intel; /sys/kernel/iommu_groups non-empty)', seen: `disabled (cmdline: ${io.cmdline.trim() || 'empty'})` });
   if (nic) {
-    const sr = await h.fact(sriov, pf);
-    if (sr.totalVfs < 1) problems.push({ what: 'SR-IOV', expected: 'sriov_totalvfs >= 1', seen: String(sr.totalVfs) });
+    const sr = await observe(h, sriov, pf);
+    if (sr.value.totalVfs < 1) problems.push({ what: 'SR-IOV', expected: 'sriov_totalvfs >= 1', seen: String(sr.value.totalVfs), evidence: evidenceOf(sr, '/sriov_totalvfs:') });
   }
   return problems;
 }
@@ -118,9 +153,10 @@ export function preflight(): Step<Cx7Vars>[] {
       verify: async (h) => {
         const problems = await prerequisites(h);
         if (problems.length > 0) {
-          fail(problems.map((p) => `${p.what}: expected ${p.expected}, saw ${p.seen}`).join('; '), {
+          fail(problems.map(describeProblem).join('; '), {
             expected: problems.map((p) => `${p.what}: ${p.expected}`),
             seen: problems.map((p) => `${p.what}: ${p.seen}`),
+            evidence: problems.map((p) => p.evidence),
           });
         }
       },
@@ -132,11 +168,19 @@ export function preflight(): Step<Cx7Vars>[] {
       verify: async (g) => {
         const src = g.one('source');
         const dst = g.one('destination');
-        const [a, b] = await Promise.all([src.fact(mstflintQuery, src.vars.pf_pci), dst.fact(mstflintQuery, dst.vars.pf_pci)]);
+        const [a, b] = await Promise.all([observe(src, mstflintQuery, src.vars.pf_pci), observe(dst, mstflintQuery, dst.vars.pf_pci)]);
+        const fwLine = (q: typeof a) => (q.value.fwVersionRunning !== undefined ? /^FW Version\(Running\):/ : /^FW Version:/);
         const problems: string[] = [];
-        if (a.psid !== b.psid) problems.push(`PSID: ${src.name} has ${a.psid}, ${dst.name} has ${b.psid} (expected the same)`);
-        if (a.runningVersion !== b.runningVersion) problems.push(`firmware: ${src.name} runs ${a.runningVersion}, ${dst.name} runs ${b.runningVersion} (expected the same)`);
-        if (problems.length) fail(problems.join('; '), { expected: 'same PSID and firmware', seen: problems });
+        const evidence: Evidence[] = [];
+        const differ = (what: string, x: string, y: string, line: (q: typeof a) => RegExp) => {
+          if (x === y) return;
+          const [ea, eb] = [evidenceOf(a, line(a)), evidenceOf(b, line(b))];
+          problems.push(`${what}: ${src.name} has ${x} (${describeEvidence(ea)}), ${dst.name} has ${y} (${describeEvidence(eb)}); expected the same`);
+          evidence.push(ea, eb);
+        };
+        differ('PSID', a.value.psid, b.value.psid, () => /^PSID:/);
+        differ('firmware', a.value.runningVersion, b.value.runningVersion, fwLine);
+        if (problems.length) fail(problems.join('; '), { expected: 'same PSID and firmware', seen: problems, evidence });
       },
     }),
   ];

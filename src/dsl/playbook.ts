@@ -51,6 +51,16 @@ function locate(at: string | undefined): { file?: string; line?: number } {
   return m ? { file: m[1]!, line: Number(m[2]) } : {};
 }
 
+/** `requires` as a list (every host) or by group; `all` in the record is every host too. */
+function requirements(name: string, req: PlaybookOptions<any>['requires'], at: string | undefined) {
+  if (req === undefined || Array.isArray(req)) return { requires: (req ?? []) as readonly string[] };
+  const { all, ...byGroup } = req as Record<string, readonly string[]>;
+  for (const [group, vars] of Object.entries(req as Record<string, unknown>)) {
+    if (!Array.isArray(vars)) throw new PlaybookError(`playbook "${name}": requires.${group} must be a list of var names`, locate(at));
+  }
+  return { requires: all ?? [], requiresIn: byGroup };
+}
+
 export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Playbook<V> {
   const at = callerLocation().definedAt;
   if (!opts || typeof opts !== 'object') throw new PlaybookError('playbook() needs an options object', locate(at));
@@ -87,7 +97,7 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
     hosts: opts.hosts,
     defaults: opts.defaults ?? {},
     vars: opts.vars ?? {},
-    requires: opts.requires ?? [],
+    ...requirements(opts.name, opts.requires, at),
     secrets: opts.secrets ?? [],
     steps,
     handlers,

@@ -186,8 +186,11 @@ export interface PlaybookOptions<V extends object = Vars> {
   defaults?: Partial<V>;
   /** Above inventory vars, below -e (like Ansible play vars). */
   vars?: Partial<V>;
-  /** Vars every host must have before anything runs; missing ones are reported per host. */
-  requires?: readonly (keyof V & string)[];
+  /**
+   * Vars every host must have before anything runs; missing ones are reported per host. Or per
+   * inventory group: `{ all: ['pair'], source: ['vm_name'] }` (a host needs those of each of its groups).
+   */
+  requires?: readonly (keyof V & string)[] | { readonly [group: string]: readonly (keyof V & string)[] };
   /**
    * The vars' schema (zod, valibot or any Standard Schema library): types `h.vars`, and every
    * host's vars are validated and coerced with it (e.g. `-e port=8080` becomes a number) before
@@ -222,7 +225,10 @@ export interface Playbook<V extends object = Vars> {
   readonly hosts: string;
   readonly defaults: Partial<V>;
   readonly vars: Partial<V>;
+  /** Required on every host. */
   readonly requires: readonly string[];
+  /** Required on the hosts of an inventory group, by group. */
+  readonly requiresIn?: Readonly<Record<string, readonly string[]>>;
   readonly secrets: readonly string[];
   readonly schema?: StandardSchemaV1<any, V>;
   /** Flattened, validated steps. */

@@ -4,11 +4,17 @@ import type { Failure } from '../results/results';
 import { userFrame } from '../util/stack';
 import { tail } from './context';
 
+/**
+ * The rule for a verify failure's command: its own, else its evidence (which names the commands in
+ * the message already), else, only when it carries neither, the last command the step ran.
+ */
 function fromStepFailure(err: StepFailure, lastCommand: string | undefined): Failure {
   const f: Failure = { kind: err.kind, message: err.message };
-  const cmd = err.command ?? (err.kind === 'verify' ? lastCommand : undefined);
+  const guess = err.kind === 'verify' && !err.evidence?.length ? lastCommand : undefined;
+  const cmd = err.command ?? guess;
   if (cmd !== undefined) f.command = cmd;
   if (err.kind === 'verify' && cmd && !err.message.includes(cmd)) f.message = `${err.message} (${cmd})`;
+  if (err.evidence?.length) f.evidence = err.evidence.map((e) => ({ ...e }));
   if (err.exitCode !== undefined) f.exitCode = err.exitCode;
   if (err.stderr) f.stderrTail = tail(err.stderr);
   if (err.expected !== undefined) f.expected = err.expected;

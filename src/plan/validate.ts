@@ -23,7 +23,9 @@ export function validatePlan(plan: Plan, o: ValidateOptions = {}): void {
   }
   const missing: string[] = [];
   for (const h of plan.host.values()) {
-    for (const req of pb.requires) if (isMissing(h.vars[req])) missing.push(`${h.name}: ${req}`);
+    const byGroup = h.groups.flatMap((g) => (pb.requiresIn?.[g] ?? []).map((v) => [v, ` (required in group ${g})`] as const));
+    const reqs = new Map([...byGroup, ...pb.requires.map((v) => [v, ''] as const)]);
+    for (const [req, why] of reqs) if (isMissing(h.vars[req])) missing.push(`${h.name}: ${req}${why}`);
   }
   if (missing.length > 0) {
     throw new UsageError(`required vars missing (set them in the inventory or with -e):\n  ${missing.join('\n  ')}`);

@@ -1,6 +1,6 @@
 /** Results: one discriminated union per step and host, and the run they add up to. */
 import { constants } from 'node:os';
-import type { FailureKind } from '../errors';
+import type { Evidence, FailureKind } from '../errors';
 import type { Risk } from '../dsl/types';
 
 export interface CommandRecord {
@@ -20,6 +20,8 @@ export interface Failure {
   stderrTail?: string;
   expected?: unknown;
   seen?: unknown;
+  /** What each problem was read from (command and line), as the step gave it. */
+  evidence?: Evidence[];
   /** Where the step was defined. */
   definedAt?: string;
   /** When the step came from a library: the playbook line that used it. */

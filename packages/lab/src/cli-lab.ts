@@ -21,7 +21,7 @@ async function run(args: LabArgs): Promise<void> {
       if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else {
         process.stdout.write(
-          `lab up in ${r.dir}: scenario ${r.scenario}, ${r.pairs} pair(s), ${r.hosts.length} hosts (${r.started} started, ${r.reused} already running) in ${(r.elapsedMs / 1000).toFixed(1)} s\ninventory: ${r.inventory}\n`,
+          `${r.dir.startsWith('/var/tmp/marshal-labs/') && !dir && !process.env.MARSHAL_LAB_DIR ? 'this checkout is under /tmp, which every simulated host hides: the lab lives outside it\n' : ''}lab up in ${r.dir}: scenario ${r.scenario}, ${r.pairs} pair(s), ${r.hosts.length} hosts (${r.started} started, ${r.reused} already running) in ${(r.elapsedMs / 1000).toFixed(1)} s\ninventory: ${r.inventory}\n`,
         );
       }
       return;

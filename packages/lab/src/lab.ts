@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from 'marshal';
-import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, type SshdInfo, type BindMount } from '@marshal/sshd-harness';
+import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, listenerPids, sshdConfigOf, type SshdInfo, type BindMount } from '@marshal/sshd-harness';
 import { labPaths, hostPaths, defaultLabDir, DEFAULT_NET, DEFAULT_PORT, type LabConfig, type LabPaths, type DaemonInfo } from './layout';
 import { loadScenario } from './scenario';
 import { buildWorld } from './model/build';
@@ -197,6 +197,29 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
   if (errors.length) throw errors[0];
 }
 
+/** Who serves address:port: `the lab in <dir> (sshd pid N)` for another lab's host, else the pid. */
+function holderOf(pid: number): string {
+  const cfg = sshdConfigOf(pid);
+  // a lab host's sshd runs with -f <lab>/hosts/<name>/sshd/sshd_config
+  const m = cfg ? /^(.*)\/hosts\/[^/]+\/sshd\/sshd_config$/.exec(cfg) : null;
+  return m ? `the lab in ${m[1]} (sshd pid ${pid})` : `pid ${pid}${cfg ? ` (sshd -f ${cfg})` : ''}`;
+}
+
+/** Fails before anything starts when another server (usually another checkout's lab) holds our addresses. */
+function assertAddressesFree(state: WorldState, cfg: LabConfig): void {
+  const taken: string[] = [];
+  for (const h of Object.values(state.hosts)) {
+    const pids = listenerPids(h.address, cfg.port);
+    if (pids.length > 0) taken.push(`${h.address}:${cfg.port} (${h.name}) is served by ${[...new Set(pids.map(holderOf))].join(', ')}`);
+  }
+  if (taken.length === 0) return;
+  const labs = [...new Set(taken.map((t) => / the lab in (\S+) /.exec(t)?.[1]).filter((d): d is string => d !== undefined))];
+  const stop = labs.map((d) => `MARSHAL_LAB_DIR=${d} marshal lab down`).join(' / ');
+  throw new UsageError(
+    `the lab's addresses are in use:\n  ${taken.join('\n  ')}\n${stop ? `stop that lab (${stop}) or ` : ''}start this one on another loopback network: marshal lab up --net 127.78.0 (or MARSHAL_LAB_NET=127.78.0)`,
+  );
+}
+
 function sameConfig(a: LabConfig, b: LabConfig): boolean {
   return a.net === b.net && a.pairs === b.pairs && a.scenarioFile === b.scenarioFile && a.port === b.port;
 }
@@ -236,6 +259,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
       writeFileSync(paths.state, JSON.stringify(state));
     }
     writeFileSync(paths.config, JSON.stringify(wanted, null, 2) + '\n');
+    assertAddressesFree(readJson<WorldState>(paths.state)!, wanted);
     for (const h of Object.values(readJson<WorldState>(paths.state)!.hosts)) {
       const hp = hostPaths(paths, h.name);
       for (const d of [hp.bin, hp.tmp, hp.home, hp.sshd]) mkdirSync(d, { recursive: true });

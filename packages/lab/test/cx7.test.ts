@@ -4,6 +4,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
 
@@ -79,16 +80,17 @@ describe('prepare-cx7', () => {
   });
 
   // scenario → what the failure message must say (host, expected, seen)
+  // each problem names its own evidence: the command that gave the value and the line it read
   const refusals: [string, RegExp][] = [
-    ['old-firmware', /running firmware: expected >= 28\.36\.1010, saw 28\.3[0-5]\.\d+/],
-    ['psid-mismatch', /PSID: src01 has MT_\w+, dst01 has MT_\w+ \(expected the same\)/],
-    ['fw-mismatch', /firmware: src01 runs [\d.]+, dst01 runs [\d.]+ \(expected the same\)/],
-    ['migration-disabled', /VF_MIGRATION_MODE: expected MIGRATION_ENABLED\(2\), in effect, saw /],
-    ['migration-pending', /VF_MIGRATION_MODE: expected MIGRATION_ENABLED\(2\), in effect, saw MIGRATION_ENABLED\(2\) set for next boot only/],
-    ['no-mstflint', /package mstflint: expected installed \(dnf install mstflint\), saw not installed/],
-    ['no-openvswitch', /package openvswitch: expected installed \(dnf install openvswitch\), saw not installed/],
-    ['arch-ppc64le', /CPU architecture: expected x86_64 or aarch64, saw ppc64le/],
-    ['iommu-off', /IOMMU: expected enabled .*, saw disabled/],
+    ['old-firmware', /running firmware: expected >= 28\.36\.1010, saw 28\.3[0-5]\.\d+ \(mstflint -d \S+ query: "FW Version:\s+28\.3[0-5]\.\d+"\)/],
+    ['psid-mismatch', /PSID: src01 has MT_\w+ \(mstflint -d \S+ query: "PSID:\s+MT_\w+"\), dst01 has MT_\w+ \(mstflint -d \S+ query: "PSID:\s+MT_\w+"\); expected the same/],
+    ['fw-mismatch', /firmware: src01 has [\d.]+ \(mstflint -d \S+ query: "FW Version[^"]*"\), dst01 has [\d.]+ \(mstflint -d \S+ query: "FW Version[^"]*"\); expected the same/],
+    ['migration-disabled', /VF_MIGRATION_MODE: expected MIGRATION_ENABLED\(2\), in effect, saw .*\(mstconfig -e -d \S+ query: "[*\s]*VF_MIGRATION_MODE[^"]*"\)/],
+    ['migration-pending', /VF_MIGRATION_MODE: expected MIGRATION_ENABLED\(2\), in effect, saw MIGRATION_ENABLED\(2\) set for next boot only.*\(mstconfig -e -d \S+ query: "[*\s]*VF_MIGRATION_MODE[^"]*"\)/],
+    ['no-mstflint', /package mstflint: expected installed \(dnf install mstflint\), saw not installed \(rpm -q mstflint: "package mstflint is not installed"\)/],
+    ['no-openvswitch', /package openvswitch: expected installed \(dnf install openvswitch\), saw not installed \(rpm -q openvswitch: "package openvswitch is not installed"\)/],
+    ['arch-ppc64le', /CPU architecture: expected x86_64 or aarch64, saw ppc64le \(uname -m: "ppc64le"\)/],
+    ['iommu-off', /IOMMU: expected enabled .*, saw disabled .*\(cat \/proc\/cmdline .*: "iommu_groups=0"\)/],
   ];
   for (const [scenario, message] of refusals) {
     it(`fails at preflight with a precise message and changes nothing: ${scenario}`, async () => {
@@ -98,6 +100,8 @@ describe('prepare-cx7', () => {
       expect(r.code, r.stdout).toBe(2);
       expect(r.stdout).toMatch(message);
       expect(r.stdout).toMatch(/failed: \[(src01|dst01)\] Preflight/);
+      // the engine no longer appends the step's last command to a failure that names its evidence
+      expect(r.stdout).not.toMatch(/Preflight.*\(grep -H \. [^)]*sriov_totalvfs/);
       expect(r.stdout).not.toContain('STEP [Step 1');
       expect(l.state()).toEqual(before);
     });
@@ -109,6 +113,29 @@ describe('prepare-cx7', () => {
     // the running (older, still supported) version is compared, not the flashed one
     expect(r.stdout).not.toMatch(/running firmware: expected/);
   });
+});
+
+describe('shared vars (issue 14)', () => {
+  it('an inventory with only pair, pf_pci and vm_name (no ovs_bridge) runs prepare, attach and migrate to the end', async () => {
+    const l = await lab();
+    const inv = parse(readFileSync(l.inventory, 'utf8'));
+    for (const group of ['source', 'destination']) {
+      for (const vars of Object.values<Record<string, unknown>>(inv.all.children[group].hosts)) {
+        expect(vars.ovs_bridge).toBeDefined();
+        delete vars.ovs_bridge;
+      }
+    }
+    const file = join(l.dir, 'no-bridge.yml');
+    writeFileSync(file, stringify(inv));
+    for (const pb of ['prepare-cx7', 'attach-vf', 'migrate-vm']) {
+      const r = await marshal(['run', PB(pb), '-i', file], { timeoutMs: 120_000 });
+      expect(r.code, `${pb}\n${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).not.toContain('is undefined');
+    }
+    const st = l.state();
+    expect(st.dst01.domains.find((d: { name: string }) => d.name === 'vm1')?.state).toBe('running');
+    for (const h of ['src01', 'dst01']) expect(st[h].ovs.bridges.map((b: { name: string }) => b.name), h).toContain('ovs-sriov');
+  }, 300_000);
 });
 
 describe('attach-vf and migrate-vm refusals', () => {

@@ -132,6 +132,65 @@ export async function waitForPort(address: string, port: number, timeoutMs: numb
   }
 }
 
+/** `/proc/net/tcp`'s form of an IPv4 address and port: little-endian hex, e.g. 127.77.0.10:2222 → 0A004D7F:08AE. */
+function procNetAddress(address: string, port: number): string {
+  const ip = address.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).reverse().join('');
+  return `${ip}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+}
+
+/**
+ * Pids holding a TCP socket listening on address:port (or on 0.0.0.0:port): a connect() that
+ * succeeds says someone listens, this says who (another lab's sshd, or ours).
+ */
+export function listenerPids(address: string, port: number): number[] {
+  const wanted = new Set([procNetAddress(address, port), procNetAddress('0.0.0.0', port)]);
+  const inodes = new Set<string>();
+  for (const line of safeRead('/proc/net/tcp').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // f[1] local address, f[3] state (0A = LISTEN), f[9] inode
+    if (f.length > 9 && f[3] === '0A' && wanted.has(f[1]!)) inodes.add(`socket:[${f[9]}]`);
+  }
+  if (inodes.size === 0) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readdirSync(`/proc/${entry}/fd`).some((fd) => inodes.has(safeReadlink(`/proc/${entry}/fd/${fd}`)))) pids.push(Number(entry));
+    } catch {
+      /* process exited while we looked, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return '';
+  }
+}
+
+/** The sshd_config a listening sshd was started with (its `-f`), for saying whose server holds an address. */
+export function sshdConfigOf(pid: number): string | undefined {
+  // sshd rewrites its process title ("sshd: /usr/sbin/sshd -D -e -f <cfg> [listener] ..."): match, do not split on NULs
+  return /(?:^|\s)-f\s+(\S+)/.exec(safeRead(`/proc/${pid}/cmdline`).replace(/\0/g, ' '))?.[1];
+}
+
+/** Waits until `pid` itself listens on address:port: a connect() may be answered by another server on it. */
+async function waitForOwnListener(pid: number, address: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const holders = listenerPids(address, port);
+    if (holders.includes(pid)) return;
+    if (!pidAlive(pid) || Date.now() > deadline) {
+      const other = holders.map((h) => `pid ${h}${sshdConfigOf(h) ? ` (${sshdConfigOf(h)})` : ''}`).join(', ');
+      throw new Error(`sshd for ${address}:${port} is not listening there${other ? `: the address is held by ${other}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
 /** Whether a process exists (signal 0 probes without sending anything). */
 export function pidAlive(pid: number): boolean {
   try {
@@ -186,6 +245,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   if (pid === undefined) throw new Error(`could not start sshd for ${opts.address}:${opts.port}`);
   try {
     await waitForPort(opts.address, opts.port, opts.startTimeoutMs ?? 10_000, () => pidAlive(pid));
+    await waitForOwnListener(pid, opts.address, opts.port, opts.startTimeoutMs ?? 10_000);
   } catch (err) {
     const log = safeRead(join(opts.dir, 'sshd.log')).trim().split('\n').slice(-5).join('\n');
     try {
