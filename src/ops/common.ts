@@ -79,7 +79,7 @@ export async function fixAttrs(h: HostContext, path: string, info: FileInfo, wan
 export function opStep<V extends object>(
   o: Record<string, unknown>,
   name: string,
-  phases: Required<Pick<HostStepOptions<V>, 'check' | 'run' | 'verify'>>,
+  phases: Pick<HostStepOptions<V>, 'check' | 'run' | 'verify'>,
 ): HostStep<V> {
   const opts: Record<string, unknown> = { name };
   for (const k of STEP_KEYS) if (o[k] !== undefined) opts[k] = o[k];
