@@ -39,8 +39,8 @@ function notA(info: FileInfo, path: string, type: string): never {
 
 export interface FileOptions<V extends object = Vars> extends OpOptions<V>, Attrs {
   path: string;
-  /** The content, as text, bytes, or a secret() (its diff shows only that it differs). */
-  content?: string | Buffer | Secret;
+  /** The content, as text, bytes, or a secret() (its diff shows only that it differs); or a function of the host. */
+  content?: string | Buffer | Secret | ((h: HostContext<V>) => string | Buffer | Secret);
   /** A template file (Handlebars, the playbook's templates directory) rendered with `data` (default: the host's vars). */
   template?: string;
   data?: Record<string, unknown> | ((h: HostContext<V>) => Record<string, unknown>);
@@ -57,7 +57,11 @@ interface Desired {
 
 function desired<V extends object>(h: HostContext<V>, o: FileOptions<V>): Desired {
   let bytes: Buffer;
-  if (o.content !== undefined) bytes = isSecret(o.content) ? Buffer.from(o.content.value, 'utf8') : Buffer.from(o.content as string | Buffer);
+  const content = typeof o.content === 'function' ? o.content(h) : o.content;
+  if (content !== undefined && typeof content !== 'string' && !Buffer.isBuffer(content) && !isSecret(content)) {
+    throw opFailure(`file ${o.path}: \`content\` gave ${content === null ? 'null' : typeof content}, not text, bytes or a secret()`);
+  }
+  if (content !== undefined) bytes = isSecret(content) ? Buffer.from(content.value, 'utf8') : Buffer.from(content);
   else if (o.template !== undefined) bytes = Buffer.from(h.render(o.template, typeof o.data === 'function' ? o.data(h) : (o.data ?? { ...h.vars })), 'utf8');
   else {
     try {
@@ -67,7 +71,7 @@ function desired<V extends object>(h: HostContext<V>, o: FileOptions<V>): Desire
     }
   }
   const text = bytes.toString('utf8');
-  return { bytes, text: Buffer.from(text, 'utf8').equals(bytes) ? text : undefined, secret: isSecret(o.content) };
+  return { bytes, text: Buffer.from(text, 'utf8').equals(bytes) ? text : undefined, secret: isSecret(content) };
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
