@@ -19,7 +19,7 @@ function counting() {
   return { fact, connect, gathered };
 }
 
-async function run(steps: Array<(h: HostContext) => Promise<void>>, hosts = { a: {} }) {
+async function run(steps: Array<(h: HostContext) => Promise<void>>, hosts: Record<string, Record<string, unknown>> = { a: {} }) {
   const c = counting();
   const pb = playbook({ name: 'cache', hosts: 'all', steps: steps.map((fn, i) => step({ name: `s${i}`, verify: async (h) => fn(h) })) });
   const s = await runPlaybook({ playbook: pb, inventory: memoryInventory({ web: hosts }), connect: c.connect, forks: 1 });
