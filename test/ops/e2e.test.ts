@@ -55,9 +55,14 @@ describe('standard operations on real sshd hosts', () => {
     expect(existsSync(dir(1, 'stamp'))).toBe(true);
     expect(existsSync(dir(1, 'old'))).toBe(false);
 
-    const second = await marshal(['run', PLAYBOOK, '-i', inventory]);
+    const report = join(fleet.dir, 'second.json');
+    const second = await marshal(['run', PLAYBOOK, '-i', inventory, '--report', report]);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     for (const h of ['host1', 'host2']) expect(recap(second.stdout, h)?.slice(1)).toEqual(['10', '0']);
+    // nothing to do costs one read-only command per operation, its check
+    const ops = JSON.parse(readFileSync(report, 'utf8')).results.filter((r: { step: string }) => r.step !== 'facts are gathered and cached');
+    expect(ops).toHaveLength(18);
+    for (const r of ops) expect(r.commands.map((c: { phase: string }) => c.phase), r.step).toEqual(['check']);
   });
 
   it('--check --diff after a drift shows the drift and leaves it', async () => {
