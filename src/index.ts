@@ -38,9 +38,14 @@ export type {
   PlaybookOptions,
   Playbook,
   Unchanged,
+  FactCache,
 } from './dsl/types';
 export type { ExecResult } from './connection/types';
 export type { Evidence } from './errors';
+
+// the standard library: operations (ops.file(...)) and facts (h.facts.get(facts.osRelease))
+export * as ops from './ops/index';
+export * as facts from './facts/index';
 
 // errors: classes to throw, type guards to recognise them (by their `code`, also across installs)
 export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError, FactParseError } from './errors';

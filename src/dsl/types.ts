@@ -62,14 +62,28 @@ export interface HostContext<V extends object = Vars> {
   render(template: string, data: Record<string, unknown>): string;
   /**
    * Writes a file on the host when its content differs; returns whether it changed.
-   * Under --diff the unified diff is reported; under --check nothing is written.
+   * Under --diff the unified diff is reported (`secret: true`: only that it differs); under --check nothing is written.
    */
-  put(path: string, content: string | Buffer, opts?: { mode?: number }): Promise<{ changed: boolean }>;
+  put(path: string, content: string | Buffer, opts?: { mode?: number; secret?: boolean }): Promise<{ changed: boolean }>;
+  /** Records the unified diff of `path` (before → after) under --diff; nothing otherwise. `undefined` before: a new file. */
+  diff(path: string, before: string | undefined, after: string): void;
+  /** Facts cached for this host for the whole run; operations that change them invalidate them. */
+  readonly facts: FactCache;
   /** A line shown under the step's result and kept in the report. */
   note(msg: string): void;
   /** A warning shown under the step's result and kept in the report. */
   warn(msg: string): void;
   readonly log: Logger;
+}
+
+/** The per-host fact cache behind `h.facts`. */
+export interface FactCache {
+  /** The cached value, gathered (once) when not cached yet. */
+  get<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T>;
+  /** Gathers now and caches the fresh value. */
+  refresh<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T>;
+  /** Forgets a fact (for these args, or all of its args), or every fact when none is given. */
+  invalidate<A extends unknown[]>(fact?: Fact<unknown, A>, ...args: A | []): void;
 }
 
 /** A step's `run` may return this to say "nothing needed doing" (status ok, not changed). */

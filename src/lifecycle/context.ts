@@ -2,7 +2,7 @@
 import { StepFailure, isFactParseError } from '../errors';
 import { sh, type Command } from '../dsl/command';
 import type { Fact } from '../dsl/fact';
-import type { HostContext, Logger, RunOptions, Vars } from '../dsl/types';
+import type { FactCache, HostContext, Logger, RunOptions, Vars } from '../dsl/types';
 import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { renderFile } from '../template/index';
 import type { CommandRecord } from '../results/results';
@@ -27,6 +27,8 @@ export interface ContextDeps {
   vars: Vars;
   groups: readonly string[];
   registered: Record<string, unknown>;
+  /** The host's fact cache for the run (h.facts); a fresh one when not given. */
+  factCache?: Map<string, unknown>;
   checkMode: boolean;
   diffMode: boolean;
   templatesDir: string | undefined;
@@ -43,6 +45,33 @@ export interface ContextDeps {
 /** The last lines of a command's output for a failure message: 5 lines, at most 4 KiB (one huge line is cut, its end kept). */
 export function tail(text: string, lines = 5, maxBytes = 4096): string {
   return tailBounded(text, lines, maxBytes);
+}
+
+/** A unified diff of one file; `diff` is loaded only when a --diff run shows one. */
+export function unifiedDiff(path: string, before: string | undefined, after: string): string {
+  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
+  return createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after, undefined, undefined, { context: 3 });
+}
+
+function factCache(cache: Map<string, unknown>, gather: <T, A extends unknown[]>(f: Fact<T, A>, ...a: A) => Promise<T>): FactCache {
+  const key = (f: Fact<unknown, never>, args: readonly unknown[]) => `${f.name}\0${JSON.stringify(args)}`;
+  const refresh = async <T, A extends unknown[]>(f: Fact<T, A>, ...args: A): Promise<T> => {
+    const value = await gather(f, ...args);
+    cache.set(key(f as Fact<unknown, never>, args), value);
+    return value;
+  };
+  return {
+    async get<T, A extends unknown[]>(f: Fact<T, A>, ...args: A): Promise<T> {
+      const k = key(f as Fact<unknown, never>, args);
+      return cache.has(k) ? (cache.get(k) as T) : refresh(f, ...args);
+    },
+    refresh,
+    invalidate(f?: Fact<unknown, never>, ...args: unknown[]) {
+      if (!f) return cache.clear();
+      if (args.length > 0) return void cache.delete(key(f, args));
+      for (const k of [...cache.keys()]) if (k.startsWith(`${f.name}\0`)) cache.delete(k);
+    },
+  } as FactCache;
 }
 
 export function createHostContext<V extends object>(d: ContextDeps): HostContext<V> {
@@ -63,6 +92,7 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     return res;
   };
 
+  let facts: FactCache;
   const ctx: HostContext<V> = {
     name: d.name,
     address: d.address,
@@ -115,6 +145,12 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     render(template, data) {
       return renderFile(template, data, d.templatesDir);
     },
+    get facts() {
+      return facts;
+    },
+    diff(path, before, after) {
+      if (d.diffMode) d.recorder.diffs.push(unifiedDiff(path, before, after));
+    },
     async put(path, content: string | Buffer, opts = {}) {
       const conn = await d.connection();
       const wanted = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
@@ -131,10 +167,9 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       if (d.diffMode) {
         const before = current.exitCode === 0 ? current.stdout : undefined;
         d.recorder.diffs.push(
-          typeof content !== 'string'
-            ? `binary file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
-            : // diff is loaded only when a --diff run writes a file
-              (require('diff') as typeof import('diff')).createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
+          typeof content !== 'string' || opts.secret
+            ? `${opts.secret ? 'secret' : 'binary'} file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
+            : unifiedDiff(path, before, content),
         );
       }
       if (d.checkMode) return { changed: true };
@@ -153,5 +188,6 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       d.recorder.warnings.push(msg);
     },
   };
+  facts = factCache(d.factCache ?? new Map(), (f, ...a) => ctx.fact(f, ...a));
   return ctx;
 }

@@ -27,6 +27,7 @@ export function hostContext(env: StepEnv, h: HostState, rec: StepRecorder, signa
     vars: h.vars,
     groups: h.groups,
     registered: h.registered,
+    factCache: (h.factCache ??= new Map()),
     checkMode: env.checkMode,
     diffMode: env.diffMode,
     templatesDir: env.templatesDir,

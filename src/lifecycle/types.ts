@@ -7,6 +7,8 @@ import type { StepStartEvent } from '../report/types';
 /** A host during the run: its plan plus what earlier steps left (registered values, failures). */
 export interface HostState extends PlannedHost {
   readonly registered: Record<string, unknown>;
+  /** Facts gathered through h.facts, kept for the run (key: fact name and args). */
+  factCache?: Map<string, unknown>;
   /** Under --check: an earlier step was predicted to change this host. */
   predicted?: boolean;
   /** Why the host left the play (step name and kind), or undefined while it is in. */
