@@ -98,13 +98,13 @@ function tryPassword(env: VaultEnvelope, password: string, where: VaultWhere): B
  * first, then every other one; no match is a VaultError naming the place and the vault id.
  */
 export function decrypt(text: string, secrets: readonly VaultSecret[], where: VaultWhere): string {
-  const env = parseEnvelope(text, where);
   if (secrets.length === 0) {
     throw new VaultError(
       `vault: ${whereText(where)} is encrypted with ansible-vault but no vault password was given (use --vault-password-file, --vault-id or --ask-vault-pass)`,
       where,
     );
   }
+  const env = parseEnvelope(text, where);
   const ordered = [...secrets.filter((s) => s.id === env.id), ...secrets.filter((s) => s.id !== env.id)];
   for (const s of ordered) {
     const plain = tryPassword(env, s.password, where);
