@@ -26,7 +26,7 @@ function readYamlVars(file: string, vault: Vault): unknown {
   expandYamlAliases(doc, file, lines);
   decryptVaultNodes(doc, file, lines, vault);
   const data: unknown = doc.toJS({ maxAliasCount: inputLimits().maxAliases });
-  if (encrypted) vault.reveal(data);
+  if (encrypted) vault.revealVars(data);
   return data;
 }
 

@@ -55,9 +55,9 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     read.push(file);
     const text = readLimited(file);
     if (!isVaultText(text)) return parseFile(file, text);
-    // a whole encrypted inventory: the values of the vars it sets are secrets, its host names are not
+    // a whole encrypted inventory: the values of the vars it sets are secrets, its host names and addresses are not
     const outer = b.onVar;
-    b.onVar = (v) => vault.reveal(v);
+    b.onVar = (k, v) => vault.revealVar(k, v);
     try {
       await parseFile(file, vault.decrypt(text, { file, line: 1 }));
     } finally {

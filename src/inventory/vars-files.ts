@@ -45,10 +45,10 @@ function loadVarsFile(file: string, vault: Vault | undefined): Vars | undefined 
   const text = readLimited(file);
   let data: unknown;
   if (isVaultText(text)) {
-    // a whole encrypted file: each of its strings is a secret
+    // a whole encrypted file: each of its strings is a secret (but for settings such as ansible_host)
     const v = vault ?? new Vault([]);
     data = loadYamlData(v.decrypt(text, { file, line: 1 }), file, v);
-    v.reveal(data);
+    v.revealVars(data);
   } else data = loadYamlData(text, file, vault);
   // Ansible skips empty files (None, {} and other falsy data)
   if (!data || (Array.isArray(data) && data.length === 0)) return undefined;

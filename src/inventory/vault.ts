@@ -5,6 +5,10 @@
  */
 import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { UsageError } from '../errors';
+import { isSecretVarName } from '../util/secret-names';
+
+/** Settings such as ansible_host or ansible_user: not secrets, even in an encrypted file (masking the address would hide which host failed). */
+const SETTING_VAR = /^(?:ansible|marshal)_/;
 
 /** What marks vault text, a whole file or an inline `!vault` value. */
 export const VAULT_HEADER = '$ANSIBLE_VAULT';
@@ -136,6 +140,16 @@ export class Vault {
       this.cache.set(text, plain);
     }
     return plain;
+  }
+
+  /** Registers the vars of a whole encrypted file as secrets, except settings named ansible_... or marshal_... that are no passwords. */
+  revealVars(vars: unknown): void {
+    if (!vars || typeof vars !== 'object' || Array.isArray(vars)) return this.reveal(vars);
+    for (const [k, v] of Object.entries(vars)) this.revealVar(k, v);
+  }
+
+  revealVar(name: string, value: unknown): void {
+    if (!SETTING_VAR.test(name) || isSecretVarName(name)) this.reveal(value);
   }
 
   /** Registers a decrypted value (a string, or every string inside data) as a secret. */

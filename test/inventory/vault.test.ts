@@ -97,11 +97,11 @@ describe('loading an inventory with vault content', () => {
     expect(new Set(inv.secrets)).toEqual(new Set(['inline-1.1 s3cret', 'inline-1.2 t0ken', 'whole file 1.1', 'nested-leaf-x', 'whole file 1.2 prod']));
   });
 
-  it('reads a whole encrypted INI inventory; its var values are secrets, its host names are not', async () => {
+  it('reads a whole encrypted INI inventory; its var values are secrets, its host names and ansible_host are not', async () => {
     const revealed: string[] = [];
     const inv = await loadInventory([join(FIX, 'ini/hosts')], { vault: new Vault(SECRETS, (v) => revealed.push(v)) });
     expect(inv.hosts.get('db1')!.vars).toEqual({ ansible_host: '127.0.0.9', ansible_password: 'ini-pass-77' });
-    expect(revealed.sort()).toEqual(['127.0.0.9', 'ini-pass-77']);
+    expect(revealed).toEqual(['ini-pass-77']);
   });
 
   it('a wrong password for an inline value names the line of the value; it is not retried as INI', async () => {
