@@ -109,6 +109,17 @@ describe('vault passwords that do not fit', () => {
     expect(silent.connections()).toBe(0);
   });
 
+  it('a vaulted value quoted in an error message is masked (a vaulted ansible_port that is no number)', async () => {
+    mkdirSync(join(dir, 'port/group_vars'), { recursive: true });
+    writeFileSync(join(dir, 'port/hosts.ini'), iniInventory([{ name: 'h1', vars: { ansible_host: silent.address } }]));
+    const inline = inlineVaultVars().split('\n');
+    writeFileSync(join(dir, 'port/group_vars/fleet.yml'), inline.slice(inline.findIndex((l) => l.startsWith('api_key'))).join('\n').replace('api_key', 'ansible_port'));
+    const e = await marshal(['run', join(__dirname, 'fixtures/one-step.ts'), '-i', join(dir, 'port/hosts.ini'), ...passwords()]);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain('ansible_port must be an integer from 1 to 65535, got "********"');
+    expect(e.stderr + e.stdout).not.toContain(PLAINTEXTS.api_key);
+  });
+
   it('marshal inventory --list decrypts (ANSIBLE_VAULT_PASSWORD_FILE counts) and shows vaulted values masked', async () => {
     const l = await marshal(['inventory', '-i', join(dir, 'hosts.ini'), '--list', '--vault-id', `prod@${join(FIX, 'prod.pass')}`], { env: { ANSIBLE_VAULT_PASSWORD_FILE: join(FIX, 'default.pass') } });
     expect(l.code, l.stderr).toBe(0);
