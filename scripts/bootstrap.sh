@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: sshd for the lab and the e2e tests, FUSE for the lab's simulated /sys,
-# sudo for become tests, iproute2/procps for process checks.
+# sudo for become tests, iproute2/procps for process checks, ansible-core for the vault interop tests.
 declare -A need_for=(
   [/usr/sbin/sshd]=openssh-server
   [/usr/bin/fusermount3]=fuse3
@@ -14,6 +14,7 @@ declare -A need_for=(
   [/usr/bin/pgrep]=procps
   [/usr/bin/unshare]=util-linux
   [/usr/bin/openssl]=openssl
+  [/usr/bin/ansible-vault]=ansible-core
 )
 missing=()
 for path in "${!need_for[@]}"; do

@@ -18,6 +18,7 @@ import type { Reporter } from './report/types';
 import { UsageError } from './errors';
 import { groupLabel } from './dsl/group';
 import { parseBytes } from './util/bytes';
+import type { Vault } from './inventory/vault';
 
 export interface RunFilesOptions {
   playbookFile: string;
@@ -46,15 +47,17 @@ export interface RunFilesOptions {
   signal?: AbortSignal;
   hardSignal?: AbortSignal;
   masker?: Masker;
+  /** Vault passwords for encrypted inventory files and `!vault` values. */
+  vault?: Vault;
 }
 
 export type { Plan };
 
 /** Loads the playbook and inventory and plans the run, so bad input fails before any host is touched. */
-export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask' | 'extraVars'>): Promise<Plan> {
+export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask' | 'extraVars' | 'vault'>): Promise<Plan> {
   if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
   const playbook = await loadPlaybook(o.playbookFile);
-  const inventory = await loadInventory(o.inventory);
+  const inventory = await loadInventory(o.inventory, o.vault ? { vault: o.vault } : {});
   return planRun({
     playbook,
     playbookFile: resolve(o.playbookFile),

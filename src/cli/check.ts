@@ -2,7 +2,7 @@
 /** `marshal check`: type-check a playbook and what it imports, then load and validate it. */
 import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { withSettings, splitList } from './options';
+import { withSettings, splitList, maskError, vaultFromArgs } from './options';
 
 type Args = Record<string, unknown> & { playbook: string };
 
@@ -29,7 +29,12 @@ export const checkCommand: CommandModule<object, Args> = {
     }
     const inventory = splitList(a.inventory);
     if (inventory) {
-      const p = await plan({ playbookFile: a.playbook, inventory, ...(a.limit ? { limit: String(a.limit) } : {}), ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}) });
+      const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
+      const masker = new Masker();
+      const vault = await vaultFromArgs(a, (v) => masker.add(v));
+      const p = await plan({ playbookFile: a.playbook, inventory, vault, ...(a.limit ? { limit: String(a.limit) } : {}), ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}) }).catch((err: unknown) => {
+        throw maskError(err, (t) => masker.mask(t));
+      });
       if (a.listHosts) process.stdout.write(listHosts(p));
       if (a.listTasks) process.stdout.write(listTasks(p));
       process.stdout.write(`${rel(a.playbook)}: ok (${p.steps.length} steps, ${p.hosts.length} hosts)\n`);

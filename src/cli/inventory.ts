@@ -2,7 +2,7 @@
 /** `marshal inventory`, like ansible-inventory: --list, --graph [group], --host H. */
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors';
-import { withSettings, splitList } from './options';
+import { withSettings, splitList, maskError, vaultFromArgs } from './options';
 
 type Args = Record<string, unknown>;
 
@@ -25,9 +25,18 @@ export const inventoryCommand: CommandModule<object, Args> = {
     if (!sources) throw new UsageError('no inventory given: pass -i <file or directory>');
     const modes = [a.list, a.graph, a.host !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('pass exactly one of --list, --graph or --host HOST');
-    const inv = await loadInventory(sources);
-    if (a.list) process.stdout.write(JSON.stringify(toAnsibleList(inv), null, 4) + '\n');
-    else if (a.graph) process.stdout.write(toGraph(inv, (a.group as string | undefined) ?? 'all', { vars: Boolean(a.vars) }) + '\n');
-    else process.stdout.write(JSON.stringify(hostVars(inv, String(a.host)), null, 4) + '\n');
+    const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
+    // vaulted values are shown masked, never decrypted (docs/inventory.md, Vault)
+    const masker = new Masker();
+    const out = async (): Promise<string> => {
+      const inv = await loadInventory(sources, { vault: await vaultFromArgs(a, (v) => masker.add(v)) });
+      if (a.list) return JSON.stringify(toAnsibleList(inv), null, 4);
+      if (a.graph) return toGraph(inv, (a.group as string | undefined) ?? 'all', { vars: Boolean(a.vars) });
+      return JSON.stringify(hostVars(inv, String(a.host)), null, 4);
+    };
+    const text = await out().catch((err: unknown) => {
+      throw maskError(err, (t) => masker.mask(t));
+    });
+    process.stdout.write(masker.mask(text) + '\n');
   },
 };

@@ -2,6 +2,9 @@
 import type { Argv, Options } from 'yargs';
 import { SETTINGS } from '../config/settings';
 import { setInputLimits } from '../util/read-limited';
+import { UsageError } from '../errors';
+import type { Vault } from '../inventory/vault';
+import { askHidden } from './prompt';
 
 export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventory'): Argv<T> {
   let out = y;
@@ -28,4 +31,28 @@ export function splitList(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   const list = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
   return list.length ? list : undefined;
+}
+
+/**
+ * The run's vault passwords from --vault-id, --ask-vault-pass and --vault-password-file; `onReveal`
+ * gets every value they decrypt (the CLI's masker). Without those flags: a Vault with no password.
+ */
+export async function vaultFromArgs(a: Record<string, unknown>, onReveal?: (value: string) => void): Promise<Vault> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- vault code loads with the command */
+  const { Vault: VaultClass } = require('../inventory/vault') as typeof import('../inventory/vault');
+  const { loadVaultSecrets } = require('../inventory/vault-secrets') as typeof import('../inventory/vault-secrets');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const ask = async (question: string): Promise<string> => {
+    if (!process.stdin.isTTY) throw new UsageError('--ask-vault-pass and --vault-id label@prompt need a terminal to ask for the vault password; use --vault-password-file or --vault-id label@file instead');
+    return askHidden(question);
+  };
+  const files = a.vaultPasswordFile === undefined ? [] : [a.vaultPasswordFile].flat().map(String).filter(Boolean);
+  const secrets = await loadVaultSecrets({ passwordFiles: files, ids: splitList(a.vaultId) ?? [], ask: Boolean(a.askVaultPass) }, ask);
+  return new VaultClass(secrets, onReveal);
+}
+
+/** Masks secrets in an error's message before it is printed (a vaulted value may be quoted in it). */
+export function maskError(err: unknown, mask: (text: string) => string): unknown {
+  if (err && typeof err === 'object' && typeof (err as Error).message === 'string') (err as Error).message = mask((err as Error).message);
+  return err;
 }

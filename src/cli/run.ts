@@ -2,11 +2,12 @@
 /** `marshal run`: flags in, library call, exit code out. */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { withSettings, splitList } from './options';
+import { withSettings, splitList, maskError, vaultFromArgs } from './options';
 import { askHidden, askLine, closePrompts } from './prompt';
 import { watchInterrupts } from './interrupts';
 import type { HostKeyPolicy } from '../connection/types';
 import { UsageError } from '../errors';
+import type { Masker } from '../report/mask';
 
 type Args = Record<string, unknown> & { playbook: string };
 
@@ -15,74 +16,85 @@ export const runCommand: CommandModule<object, Args> = {
   describe: 'Run a TypeScript playbook over an inventory',
   builder: (y) => withSettings(y.positional('playbook', { type: 'string', describe: 'playbook module (.ts)', demandOption: true }), 'run') as never,
   handler: async (a) => {
-    // loaded here, not at start-up: `marshal --help` and other commands stay fast
-    const { listHosts, listTasks, plan, runPlaybookFiles } = (require('../runner') as typeof import('../runner'));
-    const { parseExtraVars } = (require('../config/extra-vars') as typeof import('../config/extra-vars'));
-    const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
-    const inventory = splitList(a.inventory) ?? [];
-    const common = {
-      playbookFile: a.playbook,
-      inventory,
-      ...(a.limit ? { limit: String(a.limit) } : {}),
-      ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}),
-      ...(splitList(a.skipTags ?? a['skip-tags']) ? { skipTags: splitList(a.skipTags ?? a['skip-tags'])! } : {}),
-      ...(a.startAtTask ? { startAtTask: String(a.startAtTask) } : {}),
-    };
-    if (a.listTasks || a.listHosts) {
-      const p = await plan(common);
-      if (a.listHosts) process.stdout.write(listHosts(p));
-      if (a.listTasks) process.stdout.write(listTasks(p));
-      return;
-    }
-    // -e values keep their commas (k=a,b): not split like --tags
-    const extra = parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String));
-    let becomePassword: string | undefined;
-    if (a.becomePasswordFile) {
-      try {
-        becomePassword = readFileSync(String(a.becomePasswordFile), 'utf8').replace(/\r?\n$/, '');
-      } catch (err) {
-        throw new UsageError(`--become-password-file: ${(err as Error).message}`);
-      }
-    } else if (a.askBecomePass) {
-      becomePassword = await askHidden('BECOME password: ');
-    }
-    const masker = new Masker();
-    if (becomePassword) masker.add(becomePassword);
-
-    const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
+    const { Masker: MaskerClass } = (require('../report/mask') as typeof import('../report/mask'));
+    // one masker from the first input read: vaulted values are learnt as they are decrypted
+    const masker = new MaskerClass();
     try {
-      const summary = await runPlaybookFiles({
-        ...common,
-        check: Boolean(a.check),
-        diff: Boolean(a.diff),
-        forks: Number(a.forks),
-        extraVars: extra,
-        verbose: Number(a.verbose ?? 0),
-        ...(a.logFile ? { logFile: String(a.logFile) } : {}),
-        ...(a.report ? { report: String(a.report) } : {}),
-        ...(becomePassword !== undefined ? { becomePassword } : {}),
-        ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
-        ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
-        ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
-        ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
-        ...(a.user ? { user: String(a.user) } : {}),
-        ...(a.color !== undefined ? { color: Boolean(a.color) } : {}),
-        ...(a.step
-          ? {
-              confirmStep: async (s) => {
-                const ans = (await askLine(`Perform step: ${s.name} (N)o/(y)es/(c)ontinue: `)).toLowerCase();
-                return ans.startsWith('y') ? 'yes' : ans.startsWith('c') ? 'continue' : 'no';
-              },
-            }
-          : {}),
-        signal: interrupts.soft,
-        hardSignal: interrupts.hard,
-        masker,
-      });
-      process.exitCode = summary.exitCode;
-    } finally {
-      closePrompts();
-      interrupts.dispose();
+      await runHandler(a, masker);
+    } catch (err) {
+      throw maskError(err, (t) => masker.mask(t));
     }
   },
 };
+
+async function runHandler(a: Args, masker: Masker): Promise<void> {
+  // loaded here, not at start-up: `marshal --help` and other commands stay fast
+  const { listHosts, listTasks, plan, runPlaybookFiles } = (require('../runner') as typeof import('../runner'));
+  const { parseExtraVars } = (require('../config/extra-vars') as typeof import('../config/extra-vars'));
+  const inventory = splitList(a.inventory) ?? [];
+  const vault = await vaultFromArgs(a, (v) => masker.add(v));
+  const common = {
+    vault,
+    playbookFile: a.playbook,
+    inventory,
+    ...(a.limit ? { limit: String(a.limit) } : {}),
+    ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}),
+    ...(splitList(a.skipTags ?? a['skip-tags']) ? { skipTags: splitList(a.skipTags ?? a['skip-tags'])! } : {}),
+    ...(a.startAtTask ? { startAtTask: String(a.startAtTask) } : {}),
+  };
+  if (a.listTasks || a.listHosts) {
+    const p = await plan(common);
+    if (a.listHosts) process.stdout.write(listHosts(p));
+    if (a.listTasks) process.stdout.write(listTasks(p));
+    return;
+  }
+  // -e values keep their commas (k=a,b): not split like --tags
+  const extra = parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String), vault);
+  let becomePassword: string | undefined;
+  if (a.becomePasswordFile) {
+    try {
+      becomePassword = readFileSync(String(a.becomePasswordFile), 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new UsageError(`--become-password-file: ${(err as Error).message}`);
+    }
+  } else if (a.askBecomePass) {
+    becomePassword = await askHidden('BECOME password: ');
+  }
+  if (becomePassword) masker.add(becomePassword);
+
+  const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
+  try {
+    const summary = await runPlaybookFiles({
+      ...common,
+      check: Boolean(a.check),
+      diff: Boolean(a.diff),
+      forks: Number(a.forks),
+      extraVars: extra,
+      verbose: Number(a.verbose ?? 0),
+      ...(a.logFile ? { logFile: String(a.logFile) } : {}),
+      ...(a.report ? { report: String(a.report) } : {}),
+      ...(becomePassword !== undefined ? { becomePassword } : {}),
+      ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
+      ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
+      ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
+      ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
+      ...(a.user ? { user: String(a.user) } : {}),
+      ...(a.color !== undefined ? { color: Boolean(a.color) } : {}),
+      ...(a.step
+        ? {
+            confirmStep: async (s) => {
+              const ans = (await askLine(`Perform step: ${s.name} (N)o/(y)es/(c)ontinue: `)).toLowerCase();
+              return ans.startsWith('y') ? 'yes' : ans.startsWith('c') ? 'continue' : 'no';
+            },
+          }
+        : {}),
+      signal: interrupts.soft,
+      hardSignal: interrupts.hard,
+      masker,
+    });
+    process.exitCode = summary.exitCode;
+  } finally {
+    closePrompts();
+    interrupts.dispose();
+  }
+}

@@ -5,19 +5,29 @@ import type { Vars } from '../dsl/types';
 import { inputLimits, readLimited } from '../util/read-limited';
 import { expandYamlAliases } from '../util/yaml-bounds';
 import { maskSecretAssignments } from '../util/secret-names';
+import { isVaultText, Vault } from '../inventory/vault';
+import { decryptVaultNodes, VAULT_TAG } from '../inventory/yaml-load';
 
-/** `-e @file`: read through the size limit, aliases expanded within bounds (a bomb stops at its line). */
-function readYamlVars(file: string): unknown {
-  const text = readLimited(file, { what: '--extra-vars' });
+/**
+ * `-e @file`: read through the size limit, aliases expanded within bounds (a bomb stops at its line);
+ * an ansible-vault encrypted file or `!vault` values are decrypted, and what they held is secret.
+ */
+function readYamlVars(file: string, vault: Vault): unknown {
+  const raw = readLimited(file, { what: '--extra-vars' });
+  const encrypted = isVaultText(raw);
+  const text = encrypted ? vault.decrypt(raw, { file, line: 1 }) : raw;
   const lines = new (yaml().LineCounter)();
-  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: true, customTags: [VAULT_TAG] });
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0]?.line;
     throw new UsageError(`--extra-vars: ${err.message.split('\n')[0]}`, { file, ...(line ? { line } : {}) });
   }
   expandYamlAliases(doc, file, lines);
-  return doc.toJS({ maxAliasCount: inputLimits().maxAliases });
+  decryptVaultNodes(doc, file, lines, vault);
+  const data: unknown = doc.toJS({ maxAliasCount: inputLimits().maxAliases });
+  if (encrypted) vault.revealVars(data);
+  return data;
 }
 
 function splitWords(s: string): string[] {
@@ -44,13 +54,13 @@ function splitWords(s: string): string[] {
   return out;
 }
 
-export function parseExtraVars(args: readonly string[]): Vars {
+export function parseExtraVars(args: readonly string[], vault: Vault = new Vault([])): Vars {
   const out: Vars = {};
   for (const arg of args) {
     const a = arg.trim();
     if (a.startsWith('@')) {
       const file = a.slice(1);
-      const data = readYamlVars(file);
+      const data = readYamlVars(file, vault);
       if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`--extra-vars @${file}: must hold a mapping of names to values`, { file });
       Object.assign(out, data);
     } else if (a.startsWith('{')) {

@@ -45,6 +45,7 @@ export interface EngineOptions extends StepFilter {
 /** Every secret value of the run's vars reaches the masker before any output is written. */
 function learnSecrets(masker: Masker, plan: Plan, becomePassword: string | undefined): void {
   for (const h of plan.host.values()) masker.addVars(h.vars, plan.playbook.secrets);
+  for (const s of plan.inventory.secrets ?? []) masker.add(s);
   if (becomePassword) masker.add(becomePassword);
 }
 

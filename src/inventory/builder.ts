@@ -39,6 +39,8 @@ export class InventoryBuilder {
   readonly warnings: string[] = [];
   /** Where each group was first declared, for errors found only once everything is read. */
   readonly groupOrigin = new Map<string, { file: string; line?: number }>();
+  /** Set while an ansible-vault encrypted file is read: each var value it sets is a secret. */
+  onVar: ((name: string, value: unknown) => void) | undefined;
 
   constructor() {
     this.addGroup('all');
@@ -84,6 +86,7 @@ export class InventoryBuilder {
 
   /** Ansible's set_variable: a group of that name wins over a host of that name. */
   setVar(entity: string, key: string, value: unknown): void {
+    this.onVar?.(key, value);
     const g = this.groups.get(entity);
     if (g) {
       if (key === 'ansible_group_priority') g.priority = pyIntPriority(value, entity);

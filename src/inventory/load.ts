@@ -20,6 +20,7 @@ import { loadVarsDir } from './vars-files';
 import { parseYamlFile, type LoadedYaml } from './yaml-load';
 import { parseYamlInventory, pluginName } from './yaml-source';
 import { yaml } from './yaml-lib';
+import { isVaultText, Vault } from './vault';
 
 /** Ansible's REJECT_EXTS + INVENTORY_IGNORE_EXTS defaults, plus Marshal's `.example`. */
 export const IGNORED_EXTENSIONS = [
@@ -39,6 +40,8 @@ const YAML_EXTS = ['.yaml', '.yml', '.json'];
 
 export interface LoadOptions {
   cwd?: string;
+  /** Vault passwords for encrypted files and `!vault` values; what they decrypt ends in `Inventory.secrets`. */
+  vault?: Vault;
 }
 
 export async function loadInventory(sources: string[], opts: LoadOptions = {}): Promise<Inventory> {
@@ -46,18 +49,30 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
   const b = new InventoryBuilder();
   const read: string[] = [];
   const varsDirs: string[] = [];
+  const vault = opts.vault ?? new Vault([]);
 
   const loadFile = async (file: string): Promise<void> => {
     read.push(file);
     const text = readLimited(file);
-    if (text.startsWith('$ANSIBLE_VAULT')) throw new InventoryError('ansible-vault encrypted inventories are not supported by Marshal', { file, line: 1 });
+    if (!isVaultText(text)) return parseFile(file, text);
+    // a whole encrypted inventory: the values of the vars it sets are secrets, its host names and addresses are not
+    const outer = b.onVar;
+    b.onVar = (k, v) => vault.revealVar(k, v);
+    try {
+      await parseFile(file, vault.decrypt(text, { file, line: 1 }));
+    } finally {
+      b.onVar = outer;
+    }
+  };
+
+  const parseFile = async (file: string, text: string): Promise<void> => {
     const ext = extname(file);
     let yamlErr: InventoryError | undefined;
     let syntaxError = false;
     if (!ext || YAML_EXTS.includes(ext)) {
       let loaded: LoadedYaml | undefined;
       try {
-        loaded = parseYamlFile(text, file);
+        loaded = parseYamlFile(text, file, vault);
       } catch (e) {
         if (!(isInventoryError(e))) throw e;
         yamlErr = e;
@@ -123,11 +138,13 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
   const hostNames = [...b.hosts.keys()];
   const vars = [];
   for (const dir of varsDirs) {
-    const vd = await loadVarsDir(dir, groupNames, hostNames, b.warnings);
+    const vd = await loadVarsDir(dir, groupNames, hostNames, b.warnings, vault);
     read.push(...vd.files);
     vars.push(vd);
   }
-  return buildModel(b, vars, read);
+  const inv = buildModel(b, vars, read);
+  if (vault.revealed.size) inv.secrets = [...vault.revealed];
+  return inv;
 }
 
 /** `key:` on the first meaningful line: a YAML document, even if a broken one. */

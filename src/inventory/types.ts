@@ -41,4 +41,6 @@ export interface Inventory {
   sources: string[];
   /** Things Ansible would warn about (skipped keys, a group and a host with one name, ...). */
   warnings?: string[];
+  /** Values decrypted from ansible-vault (inline `!vault`, strings of encrypted files): masked in every output. */
+  secrets?: string[];
 }

@@ -10,6 +10,7 @@ import { readLimited } from '../util/read-limited';
 import { assignVars } from './builder';
 import type { Vars } from './types';
 import { loadYamlData } from './yaml-load';
+import { isVaultText, Vault } from './vault';
 
 const VARS_EXTS = ['.yml', '.yaml', '.json'];
 
@@ -40,12 +41,15 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-function loadVarsFile(file: string): Vars | undefined {
+function loadVarsFile(file: string, vault: Vault | undefined): Vars | undefined {
   const text = readLimited(file);
-  if (text.startsWith('$ANSIBLE_VAULT')) {
-    throw new InventoryError('ansible-vault encrypted files are not supported by Marshal', { file, line: 1 });
-  }
-  const data = loadYamlData(text, file);
+  let data: unknown;
+  if (isVaultText(text)) {
+    // a whole encrypted file: each of its strings is a secret (but for settings such as ansible_host)
+    const v = vault ?? new Vault([]);
+    data = loadYamlData(v.decrypt(text, { file, line: 1 }), file, v);
+    v.revealVars(data);
+  } else data = loadYamlData(text, file, vault);
   // Ansible skips empty files (None, {} and other falsy data)
   if (!data || (Array.isArray(data) && data.length === 0)) return undefined;
   if (typeof data !== 'object' || Array.isArray(data)) {
@@ -54,7 +58,14 @@ function loadVarsFile(file: string): Vars | undefined {
   return data as Vars;
 }
 
-async function loadKind(base: string, sub: 'group_vars' | 'host_vars', names: Iterable<string>, out: Map<string, Vars>, files: string[], warnings: string[]): Promise<void> {
+interface LoadKindContext {
+  files: string[];
+  warnings: string[];
+  vault: Vault | undefined;
+}
+
+async function loadKind(base: string, sub: 'group_vars' | 'host_vars', names: Iterable<string>, out: Map<string, Vars>, ctx: LoadKindContext): Promise<void> {
+  const { files, warnings } = ctx;
   const dir = join(base, sub);
   const st = await stat(dir).catch(() => null);
   if (!st) return;
@@ -73,7 +84,7 @@ async function loadKind(base: string, sub: 'group_vars' | 'host_vars', names: It
     const found = (await isDir(full)) ? await filesUnder(full) : [full];
     let merged: Vars | undefined;
     for (const f of found) {
-      const data = loadVarsFile(f);
+      const data = loadVarsFile(f, ctx.vault);
       files.push(f);
       if (data) merged = assignVars(merged ?? {}, data);
     }
@@ -81,9 +92,10 @@ async function loadKind(base: string, sub: 'group_vars' | 'host_vars', names: It
   }
 }
 
-export async function loadVarsDir(dir: string, groupNames: Iterable<string>, hostNames: Iterable<string>, warnings: string[]): Promise<VarsDirFiles> {
+export async function loadVarsDir(dir: string, groupNames: Iterable<string>, hostNames: Iterable<string>, warnings: string[], vault?: Vault): Promise<VarsDirFiles> {
   const res: VarsDirFiles = { dir, groups: new Map(), hosts: new Map(), files: [] };
-  await loadKind(dir, 'group_vars', groupNames, res.groups, res.files, warnings);
-  await loadKind(dir, 'host_vars', hostNames, res.hosts, res.files, warnings);
+  const ctx = { files: res.files, warnings, vault };
+  await loadKind(dir, 'group_vars', groupNames, res.groups, ctx);
+  await loadKind(dir, 'host_vars', hostNames, res.hosts, ctx);
   return res;
 }

@@ -2,11 +2,33 @@
  * Reads YAML the way Ansible's loader (PyYAML, YAML 1.1) does, so `yes`/`on` are booleans but `y`
  * and `1e3` stay strings and dates stay text; syntax errors become InventoryErrors with the line.
  */
-import type { Document, Node, ScalarTag, Tags } from 'yaml';
+import type { Document, LineCounter, Node, ScalarTag, Tags } from 'yaml';
 import { yaml } from './yaml-lib';
 import { InventoryError } from '../errors';
 import { inputLimits } from '../util/read-limited';
 import { expandYamlAliases } from '../util/yaml-bounds';
+import { Vault } from './vault';
+
+/** `!vault |` keeps its envelope text; decryptVaultNodes replaces it once the line is known. */
+export const VAULT_TAG = { tag: '!vault', resolve: (s: string) => s } as ScalarTag;
+
+/**
+ * Decrypts every `!vault` scalar in place (aliases are expanded already, so every use is a node) and
+ * registers each plaintext as a secret; errors name the value's line.
+ */
+export function decryptVaultNodes(doc: Document.Parsed, file: string, lines: LineCounter, vault: Vault | undefined): void {
+  yaml().visit(doc, {
+    Scalar(_key, node) {
+      if (node.tag !== '!vault') return;
+      const off = node.range?.[0];
+      const v = vault ?? new Vault([]);
+      const plain = v.decrypt(String(node.value), { file, line: off === undefined ? undefined : lines.linePos(off).line });
+      v.reveal(plain);
+      node.value = plain;
+      node.tag = undefined;
+    },
+  });
+}
 
 // PyYAML's 1.1 resolvers differ from the yaml package's in these three places
 const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -37,13 +59,7 @@ function ansibleTags(tags: Tags): Tags {
   }
   out.push(
     { tag: '!unsafe', resolve: (s: string) => s } as ScalarTag,
-    {
-      tag: '!vault',
-      resolve: (_s: string, onError: (m: string) => void) => {
-        onError('ansible-vault encrypted values are not supported by Marshal');
-        return '';
-      },
-    } as unknown as ScalarTag,
+    VAULT_TAG,
   );
   return out;
 }
@@ -53,7 +69,7 @@ export interface LoadedYaml {
   lineOf(node: Node | null | undefined): number | undefined;
 }
 
-export function parseYamlFile(text: string, file: string): LoadedYaml {
+export function parseYamlFile(text: string, file: string, vault?: Vault): LoadedYaml {
   const lineCounter = new (yaml().LineCounter)();
   const doc = yaml().parseDocument(text, {
     version: '1.1',
@@ -69,6 +85,7 @@ export function parseYamlFile(text: string, file: string): LoadedYaml {
   }
   // a UsageError, not an InventoryError: a bomb must not be retried as INI
   expandYamlAliases(doc, file, lineCounter);
+  decryptVaultNodes(doc, file, lineCounter, vault);
   return {
     doc,
     lineOf(node) {
@@ -79,7 +96,7 @@ export function parseYamlFile(text: string, file: string): LoadedYaml {
 }
 
 /** The whole file as plain data (group_vars/host_vars files); `undefined` for an empty file. */
-export function loadYamlData(text: string, file: string): unknown {
-  const { doc } = parseYamlFile(text, file);
+export function loadYamlData(text: string, file: string, vault?: Vault): unknown {
+  const { doc } = parseYamlFile(text, file, vault);
   return doc.toJS({ maxAliasCount: inputLimits().maxAliases }) ?? undefined;
 }
