@@ -60,6 +60,7 @@ export const runCommand: CommandModule<object, Args> = {
         verbose: Number(a.verbose ?? 0),
         ...(a.logFile ? { logFile: String(a.logFile) } : {}),
         ...(a.report ? { report: String(a.report) } : {}),
+        ...(a.reportHtml ? { reportHtml: String(a.reportHtml) } : {}),
         ...(becomePassword !== undefined ? { becomePassword } : {}),
         ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
         ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),

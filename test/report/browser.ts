@@ -48,3 +48,18 @@ export function syntheticSummary(hosts: number, steps: number): RunSummary {
   const end = t0 + steps * 100 + 100;
   return { playbook: 'synthetic', checkMode: false, startedAt: new Date(t0).toISOString(), finishedAt: new Date(end).toISOString(), durationMs: end - t0, hosts: names, groups, stats, results, interrupted: false, exitCode: exitCodeFor(stats, false) };
 }
+
+/** docs/report.png: `node -r ts-node/register/transpile-only test/report/browser.ts page.html docs/report.png` */
+export async function screenshotPage(html: string, png: string): Promise<void> {
+  const b = await launchChromium();
+  try {
+    const p = await b.newPage({ viewport: { width: 1280, height: 900 } });
+    await p.goto(`file://${html}`);
+    await p.waitForSelector('body[data-rendered-ms]');
+    await p.screenshot({ path: png, fullPage: true });
+  } finally {
+    await b.close();
+  }
+}
+
+if (require.main === module) void screenshotPage(process.argv[2]!, process.argv[3]!);
