@@ -13,6 +13,7 @@ import { ConnectionPool, specFromHostVars } from './connection/index';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
 import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
+import { HtmlReportReporter } from './report/html';
 import { Masker } from './report/mask';
 import type { Reporter } from './report/types';
 import { UsageError } from './errors';
@@ -35,6 +36,8 @@ export interface RunFilesOptions {
   verbose?: number;
   logFile?: string;
   report?: string;
+  /** --report-html: the run report page. */
+  reportHtml?: string;
   becomePassword?: string;
   hostKeyChecking?: HostKeyPolicy;
   connectTimeout?: number;
@@ -89,6 +92,7 @@ export function listHosts(p: Plan): string {
 export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> {
   if (o.report) checkOutputPath(o.report, '--report');
   if (o.logFile) checkOutputPath(o.logFile, '--log-file');
+  if (o.reportHtml) checkOutputPath(o.reportHtml, '--report-html');
   const p = await plan(o);
   const masker = o.masker ?? new Masker();
   const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
@@ -96,6 +100,7 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
   const reporters: Reporter[] = [consoleReporter];
   if (o.logFile) reporters.push(new PinoLogReporter(resolve(o.logFile)));
   if (o.report) reporters.push(new JsonReportReporter(resolve(o.report)));
+  if (o.reportHtml) reporters.push(new HtmlReportReporter(resolve(o.reportHtml)));
   // Bounded handshakes: 500 at once on 2 cores made every one miss its connect timeout.
   const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => consoleReporter.connectionTrace(host, masker.mask(text)) : undefined;
   const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });

@@ -73,6 +73,7 @@ async function runHandler(a: Args, masker: Masker): Promise<void> {
       verbose: Number(a.verbose ?? 0),
       ...(a.logFile ? { logFile: String(a.logFile) } : {}),
       ...(a.report ? { report: String(a.report) } : {}),
+      ...(a.reportHtml ? { reportHtml: String(a.reportHtml) } : {}),
       ...(becomePassword !== undefined ? { becomePassword } : {}),
       ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
       ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),

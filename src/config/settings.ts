@@ -34,6 +34,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'verbose', flag: 'verbose', alias: 'v', type: 'count', description: 'More output: -v durations and reasons, -vv commands, -vvv connection details', commands: ['run'] },
   { key: 'logFile', flag: 'log-file', env: 'MARSHAL_LOG_FILE', type: 'string', description: 'Write one JSON line per step result (pino) to this file', commands: ['run'] },
   { key: 'report', flag: 'report', type: 'string', description: 'Write the whole run as JSON to this file (atomically)', commands: ['run'] },
+  { key: 'reportHtml', flag: 'report-html', type: 'string', description: 'Write the run as one self-contained HTML page (timeline, failures, changes, filters by host, group and status) to this file', commands: ['run'] },
   { key: 'askBecomePass', flag: 'ask-become-pass', alias: 'K', type: 'boolean', default: false, description: 'Ask once for the sudo password', commands: ['run'] },
   { key: 'becomePasswordFile', flag: 'become-password-file', env: 'MARSHAL_BECOME_PASSWORD_FILE', type: 'string', description: 'Read the sudo password from this file', commands: ['run'] },
   { key: 'vaultPasswordFile', flag: 'vault-password-file', env: 'ANSIBLE_VAULT_PASSWORD_FILE', type: 'array', description: 'ansible-vault password file (repeatable); an executable file is run and its output used', commands: ['run', 'check', 'inventory'] },

@@ -69,6 +69,8 @@ export interface RunSummary {
   finishedAt: string;
   durationMs: number;
   hosts: string[];
+  /** Each target host's inventory groups ('all' first), for the HTML report's group filter. */
+  groups: Record<string, string[]>;
   stats: Record<string, HostStats>;
   results: StepResult[];
   interrupted: boolean;

@@ -217,6 +217,7 @@ function summarize(plan: Plan, state: RunState, startedAt: Date, checkMode: bool
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     hosts: [...plan.hosts],
+    groups: Object.fromEntries(plan.hosts.map((h) => [h, [...(plan.host.get(h)?.groups ?? [])]])),
     stats: state.stats,
     results: state.results,
     interrupted,

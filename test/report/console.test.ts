@@ -31,7 +31,7 @@ describe('console reporter', () => {
     r.result({ ...base, host: 'b', step: 'install', status: 'failed', failure: { kind: 'command', message: 'command exited 3: dnf install x', command: 'dnf install x', exitCode: 3, stderrTail: 'No match for argument: x' } } as StepResult);
     r.stepEnd();
     const stats = { a: { ...emptyStats(), ok: 1, changed: 1 }, b: { ...emptyStats(), failed: 1 } };
-    r.playEnd({ playbook: 'p', checkMode: false, startedAt: '', finishedAt: '', durationMs: 1000, hosts: ['a', 'b'], stats, results: [], interrupted: false, exitCode: 2 } as RunSummary);
+    r.playEnd({ playbook: 'p', checkMode: false, startedAt: '', finishedAt: '', durationMs: 1000, hosts: ['a', 'b'], groups: {}, stats, results: [], interrupted: false, exitCode: 2 } as RunSummary);
     const text = s.text();
     expect(text).toContain('STEP [install] ***');
     expect(text).toContain('changed: [a]');
@@ -68,7 +68,7 @@ describe('console reporter', () => {
       { ...base, host: 'c', step: 'move vm', status: 'changed', risk: 'migration', predicted: true },
       { ...base, host: 'd', step: 'burn firmware', status: 'ok', risk: 'firmware' },
     ] as StepResult[];
-    r.playEnd({ playbook: 'p', checkMode: false, startedAt: '', finishedAt: '', durationMs: 1, hosts: ['a', 'b'], stats: { a: emptyStats(), b: emptyStats() }, results, interrupted: false, exitCode: 0 } as RunSummary);
+    r.playEnd({ playbook: 'p', checkMode: false, startedAt: '', finishedAt: '', durationMs: 1, hosts: ['a', 'b'], groups: {}, stats: { a: emptyStats(), b: emptyStats() }, results, interrupted: false, exitCode: 0 } as RunSummary);
     const text = s.text();
     expect(text).toContain('RISKY CHANGES (firmware, migration) ***');
     expect(text).not.toMatch(/FIRMWARE|VMs/);
