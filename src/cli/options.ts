@@ -3,7 +3,7 @@ import type { Argv, Options } from 'yargs';
 import { SETTINGS } from '../config/settings';
 import { setInputLimits } from '../util/read-limited';
 
-export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventory'): Argv<T> {
+export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventory' | 'exec'): Argv<T> {
   let out = y;
   for (const s of SETTINGS) {
     if (!s.commands.includes(command)) continue;
