@@ -55,7 +55,9 @@ afterAll(async () => {
 
 describe('the packed tarball in a new project', () => {
   it('marshal init (through npx from the tarball), npm install, npm test, marshal check', async () => {
-    const init = await run('npx', ['--yes', `--package=${tarball}`, '--', 'marshal', 'init', 'fleet', '--marshal-spec', `file:${tarball}`], work);
+    // as the README says: mkdir fleet && cd fleet && npx --yes --package=<tgz> -- marshal init . --marshal-spec file:<tgz>
+    mkdirSync(project);
+    const init = await run('npx', ['--yes', `--package=${tarball}`, '--', 'marshal', 'init', '.', '--marshal-spec', `file:${tarball}`], project);
     expect(init.code, init.out).toBe(0);
     expect(init.out).toContain('playbooks/example.ts');
     const install = await run('npm', ['install'], project);
@@ -72,10 +74,10 @@ describe('the packed tarball in a new project', () => {
     const inv = join(project, 'inventory/test-fleet.ini');
     writeFileSync(inv, iniInventory(fleet!.hosts.map((h) => ({ name: h.name, vars: sshVars(fleet!, h) }))));
     const dry = await run('npx', ['marshal', 'run', 'playbooks/example.ts', '-i', inv, '--check'], project);
-    expect(dry.code, dry.out).toBe(0);
+    expect(dry.code, `exit ${dry.code}: ${dry.out}`).toBe(0);
     expect(recap(dry.out, 'host1')).toMatchObject({ ok: 2, changed: 1, failed: 0 });
     const real = await run('npx', ['marshal', 'run', 'playbooks/example.ts', '-i', inv], project);
-    expect(real.code, real.out).toBe(0);
+    expect(real.code, `exit ${real.code}: ${real.out}`).toBe(0);
     expect(recap(real.out, 'host2')).toMatchObject({ ok: 2, changed: 1, failed: 0 });
     const again = await run('npx', ['marshal', 'run', 'playbooks/example.ts', '-i', inv], project);
     expect(recap(again.out, 'host1')).toMatchObject({ ok: 2, changed: 0, failed: 0 });
