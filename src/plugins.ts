@@ -58,7 +58,7 @@ export interface PluginDeclaration {
 }
 
 /** Command names the core owns: a plugin may not take them. */
-export const CORE_COMMANDS: readonly string[] = ['run', 'check', 'inventory', 'settings', 'report'];
+export const CORE_COMMANDS: readonly string[] = ['run', 'check', 'exec', 'init', 'inventory', 'settings', 'report'];
 
 const commands = new Map<string, { command: PluginCommand; plugin: string }>();
 const inventoryOwners = new Map<string, string>();

@@ -24,3 +24,4 @@ export type { PlannedHost } from './plan/plan';
 // extending Marshal (docs/plugins.md)
 export { loadPlugins } from './plugins';
 export type { MarshalPlugin, MarshalPluginApi, PluginCommand, PluginOption, PluginDeclaration } from './plugins';
+export { execCommand, ExecReporter, type ExecCommandOptions } from './exec';

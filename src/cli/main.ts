@@ -6,6 +6,8 @@ import { checkCommand } from './check';
 import { inventoryCommand } from './inventory';
 import { settingsCommand } from './settings';
 import { reportCommand } from './report';
+import { execCommand } from './exec';
+import { initCommand } from './init';
 import { yargsCommand } from './plugins';
 import { CORE_COMMANDS, loadPlugins, pluginCommands } from '../plugins';
 import { MarshalError, isMarshalError, UsageError } from '../errors';
@@ -40,7 +42,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
   try {
     // the project's plugins (package.json "marshal.plugins") add inventory plugins and commands
     await loadPlugins(process.cwd());
-    const y = yargs(argv).scriptName('marshal').command(runCommand).command(checkCommand).command(inventoryCommand).command(settingsCommand).command(reportCommand);
+    const y = yargs(argv).scriptName('marshal').command(runCommand).command(checkCommand).command(execCommand).command(initCommand).command(inventoryCommand).command(settingsCommand).command(reportCommand);
     for (const c of pluginCommands()) y.command(yargsCommand(c));
     await y
       .demandCommand(1, `say what to do: ${[...CORE_COMMANDS, ...pluginCommands().map((c) => c.command.split(' ')[0])].join(', ')}`)

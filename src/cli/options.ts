@@ -6,7 +6,7 @@ import { UsageError } from '../errors';
 import type { Vault } from '../inventory/vault';
 import { askHidden } from './prompt';
 
-export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventory'): Argv<T> {
+export function withSettings<T>(y: Argv<T>, command: 'run' | 'check' | 'inventory' | 'exec'): Argv<T> {
   let out = y;
   for (const s of SETTINGS) {
     if (!s.commands.includes(command)) continue;

@@ -27,8 +27,24 @@ const defaults = (ts: typeof TS): TS.CompilerOptions => ({
   esModuleInterop: true,
   skipLibCheck: true,
   noEmit: true,
-  types: ['node'],
 });
+
+/**
+ * Node's declarations (`process`, `Buffer`, node:fs) for a playbook without a tsconfig: from its
+ * own project, else the ones Marshal was installed with; none rather than TS2688 when neither
+ * has them (@types/node is a devDependency of Marshal, absent from a project that installed it).
+ */
+function nodeTypes(playbookDir: string): Pick<TS.CompilerOptions, 'types' | 'typeRoots'> {
+  for (const from of [playbookDir, packageRoot()]) {
+    try {
+      const pkg = require.resolve('@types/node/package.json', { paths: [from] });
+      return { types: ['node'], typeRoots: [dirname(dirname(pkg))] };
+    } catch {
+      /* not installed there: try the next place */
+    }
+  }
+  return { types: [] };
+}
 
 /** The declarations of this Marshal's public entries: sources under vitest, dist/*.d.ts when built. */
 function ownTypes(): TS.MapLike<string[]> {
@@ -46,7 +62,7 @@ function optionsFor(ts: typeof TS, abs: string): TS.CompilerOptions {
       return { ...parsed.options, noEmit: true, paths: { ...parsed.options.paths, ...ownTypes() } };
     }
   }
-  return { ...defaults(ts), paths: ownTypes() };
+  return { ...defaults(ts), ...nodeTypes(dirname(abs)), paths: ownTypes() };
 }
 
 export function typecheckPlaybook(file: string): TypeDiagnostic[] {

@@ -1,0 +1,78 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
+/** `marshal exec <pattern> -i inv -- <command>`: flags in, library call, exit code out. */
+import { readFileSync } from 'node:fs';
+import type { CommandModule } from 'yargs';
+import { withSettings, splitList } from './options';
+import { askHidden, closePrompts } from './prompt';
+import { watchInterrupts } from './interrupts';
+import type { HostKeyPolicy } from '../connection/types';
+import { UsageError } from '../errors';
+
+type Args = Record<string, unknown> & { pattern: string; command?: string[] };
+
+async function becomePasswordOf(a: Args): Promise<string | undefined> {
+  if (a.becomePasswordFile) {
+    try {
+      return readFileSync(String(a.becomePasswordFile), 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new UsageError(`--become-password-file: ${(err as Error).message}`);
+    }
+  }
+  return a.askBecomePass ? askHidden('BECOME password: ') : undefined;
+}
+
+/** The words after `--` (yargs leaves them in `_`, after the command's name) make one command line. */
+function commandLine(a: Args): string {
+  const words = [...(a.command ?? []), ...((a._ as unknown[] | undefined) ?? []).slice(1)].map(String);
+  if (words.length === 0) throw new UsageError('marshal exec: give the command after `--`, e.g. marshal exec all -i inventory.ini -- uptime');
+  return words.join(' ');
+}
+
+export const execCommand: CommandModule<object, Args> = {
+  command: 'exec <pattern> [command..]',
+  describe: 'Run one shell command on the hosts a pattern selects; output grouped per host',
+  builder: (y) =>
+    withSettings(
+      y
+        .positional('pattern', { type: 'string', describe: "host pattern, e.g. 'all', 'web*', 'a:!b'", demandOption: true })
+        .positional('command', { type: 'string', array: true, describe: 'the command line, after --' })
+        .example('$0 exec all -i inventory.ini -- uptime', 'uptime of every host')
+        .example("$0 exec 'web*' -i inv -b -- 'systemctl is-active nginx'", 'as root through sudo'),
+      'exec',
+    ) as never,
+  handler: async (a) => {
+    if (a.check) throw new UsageError('marshal exec: --check is refused: an arbitrary command cannot say what it would change; write a playbook step with a check, or run a read-only command');
+    const command = commandLine(a);
+    const { execCommand: run } = require('../exec') as typeof import('../exec');
+    const { parseExtraVars } = require('../config/extra-vars') as typeof import('../config/extra-vars');
+    const { Masker } = require('../report/mask') as typeof import('../report/mask');
+    const becomePassword = await becomePasswordOf(a);
+    const masker = new Masker();
+    if (becomePassword) masker.add(becomePassword);
+    const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
+    try {
+      const summary = await run({
+        pattern: a.pattern,
+        command,
+        inventory: splitList(a.inventory) ?? [],
+        ...(a.limit ? { limit: String(a.limit) } : {}),
+        forks: Number(a.forks),
+        ...(a.become ? { become: a.becomeUser && a.becomeUser !== 'root' ? String(a.becomeUser) : true } : {}),
+        ...(becomePassword !== undefined ? { becomePassword } : {}),
+        extraVars: parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String)),
+        ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
+        ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
+        ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
+        ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
+        ...(a.user ? { user: String(a.user) } : {}),
+        signal: interrupts.soft,
+        hardSignal: interrupts.hard,
+        masker,
+      });
+      process.exitCode = summary.exitCode;
+    } finally {
+      closePrompts();
+      interrupts.dispose();
+    }
+  },
+};

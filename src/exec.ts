@@ -1,0 +1,162 @@
+/**
+ * `marshal exec`: one shell command on many hosts (Ansible's ad-hoc `-m shell -a`). A generated
+ * one-step playbook goes through the same plan, scheduler and connection pool as `run`, so the
+ * recap and the exit codes are the same; the output is printed per host, in inventory order.
+ */
+import { loadInventory } from './inventory/index';
+import { runPlaybook } from './engine/run';
+import { planRun } from './plan/plan';
+import { playbook } from './dsl/playbook';
+import { step } from './dsl/step';
+import { raw } from './dsl/command';
+import type { ExecResult, HostKeyPolicy } from './connection/types';
+import { ConnectionPool, specFromHostVars } from './connection/index';
+import type { Vars } from './dsl/types';
+import type { RunSummary, StepResult } from './results/results';
+import type { PlayStartEvent, Reporter } from './report/types';
+import { banner, recapLines } from './report/recap';
+import { Masker } from './report/mask';
+import { escapeControls } from './util/terminal-text';
+import { parseBytes } from './util/bytes';
+import { StepFailure, UsageError } from './errors';
+
+export interface ExecCommandOptions {
+  /** Host pattern (Ansible syntax): 'all', 'web*', 'a:b:!c'. */
+  pattern: string;
+  /** The shell command line, sent as typed (the user's own, like Ansible's shell module). */
+  command: string;
+  inventory: string[];
+  limit?: string;
+  forks?: number;
+  /** Run through sudo: true for root, or a user name. */
+  become?: boolean | string;
+  becomePassword?: string;
+  extraVars?: Vars;
+  hostKeyChecking?: HostKeyPolicy;
+  connectTimeout?: number;
+  privateKey?: string;
+  maxOutput?: string;
+  user?: string;
+  out?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  hardSignal?: AbortSignal;
+  masker?: Masker;
+}
+
+/** Every exit status a shell reports: the step decides itself, after keeping the output. */
+const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
+
+/**
+ * Prints each host's output once it and every host before it in inventory order are done, so
+ * the output is grouped and ordered, yet the first hosts show while later ones still run.
+ */
+export class ExecReporter implements Reporter {
+  private order: string[] = [];
+  private next = 0;
+  private readonly done = new Map<string, StepResult>();
+
+  constructor(
+    private readonly outputs: ReadonlyMap<string, ExecResult>,
+    private readonly mask: (t: string) => string,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+  ) {}
+
+  playStart(e: PlayStartEvent): void {
+    this.order = e.hosts;
+  }
+
+  result(r: StepResult): void {
+    this.done.set(r.host, r);
+    while (this.next < this.order.length && this.done.has(this.order[this.next]!)) {
+      this.print(this.done.get(this.order[this.next]!)!);
+      this.next += 1;
+    }
+  }
+
+  message(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
+    if (level !== 'debug') this.write(`[${level.toUpperCase()}]: ${text}\n`);
+  }
+
+  playEnd(s: RunSummary): void {
+    // hosts never reached (an interrupt, a failure policy) still get their line
+    for (const host of this.order.slice(this.next)) if (!this.done.has(host)) this.write(`${host} | NOT RUN${s.aborted ? ` (${s.aborted})` : ''}\n`);
+    this.write(`\n${banner('PLAY RECAP')}\n${recapLines(s.stats).join('\n')}\n`);
+  }
+
+  private write(text: string): void {
+    this.out.write(escapeControls(this.mask(text)));
+  }
+
+  private print(r: StepResult): void {
+    const res = this.outputs.get(r.host);
+    if (r.status === 'unreachable') return this.write(`${r.host} | UNREACHABLE! => ${r.failure.message}\n`);
+    if (r.status === 'skipped') return this.write(`${r.host} | SKIPPED => ${r.reason}\n`);
+    if (!res) {
+      // no exit status: killed, timed out, sudo refused, the connection lost
+      const f = r.status === 'failed' ? r.failure : undefined;
+      return this.write(`${r.host} | FAILED! => ${f?.message ?? r.status}\n${f?.stderrTail ? `${withNewline(f.stderrTail)}` : ''}`);
+    }
+    const label = r.status === 'failed' ? 'FAILED' : 'CHANGED';
+    this.write(`${r.host} | ${label} | rc=${res.exitCode} >>\n${withNewline(res.stdout)}${withNewline(res.stderr)}`);
+  }
+}
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function commandStep(command: string, become: boolean | string | undefined, outputs: Map<string, ExecResult>) {
+  return step({
+    name: 'exec',
+    ...(become !== undefined && become !== false ? { become } : {}),
+    run: async (h) => {
+      const res = await h.run(raw(command), { okExitCodes: ANY_EXIT });
+      outputs.set(h.name, res);
+      if (res.exitCode !== 0) {
+        throw new StepFailure('command', `command exited ${res.exitCode}`, { command, exitCode: res.exitCode, stderr: res.stderr || res.stdout, stdout: res.stdout });
+      }
+      return res.stdout;
+    },
+  });
+}
+
+/** Runs `command` on the hosts `pattern` (and --limit) selects; the summary's exitCode is `run`'s. */
+export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
+  if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
+  if (!o.pattern.trim()) throw new UsageError('marshal exec: give a host pattern, e.g. `marshal exec all -i inv -- uptime`');
+  if (!o.command.trim()) throw new UsageError('marshal exec: give the command after `--`, e.g. `marshal exec all -i inv -- uptime`');
+  const outputs = new Map<string, ExecResult>();
+  const pb = playbook({ name: `exec: ${o.command}`, hosts: o.pattern, steps: [commandStep(o.command, o.become, outputs)] });
+  const inventory = await loadInventory(o.inventory);
+  const plan = planRun({ playbook: pb, inventory, ...(o.limit ? { limit: o.limit } : {}), ...(o.extraVars ? { extraVars: o.extraVars } : {}) });
+  if (plan.hosts.length === 0) throw new UsageError(`marshal exec: no hosts match "${o.pattern}"${o.limit ? ` with --limit ${o.limit}` : ''}`);
+  const masker = o.masker ?? new Masker();
+  const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
+  const pool = new ConnectionPool({ connectConcurrency: 32 });
+  try {
+    return await runPlaybook({
+      plan,
+      playbook: pb,
+      inventory,
+      forks: o.forks ?? 100,
+      ...(o.becomePassword !== undefined ? { becomePassword: o.becomePassword } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
+      masker,
+      reporters: [new ExecReporter(outputs, (t) => masker.mask(t), o.out)],
+      checkHost: (host, vars) => void specFromHostVars(host, vars),
+      connect: (host, vars) =>
+        pool.get(
+          specFromHostVars(host, vars, {
+            ...(o.hostKeyChecking ? { hostKeyPolicy: o.hostKeyChecking } : {}),
+            ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
+            ...(o.privateKey ? { privateKeyFile: o.privateKey } : {}),
+            ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
+            ...(o.user ? { user: o.user } : {}),
+          }),
+        ),
+    });
+  } finally {
+    await pool.closeAll();
+  }
+}
