@@ -18,7 +18,7 @@ export const runCommand: CommandModule<object, Args> = {
     // loaded here, not at start-up: `marshal --help` and other commands stay fast
     const { listHosts, listTasks, plan, runPlaybookFiles } = (require('../runner') as typeof import('../runner'));
     const { parseExtraVars } = (require('../config/extra-vars') as typeof import('../config/extra-vars'));
-    const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
+    const { Masker } = (require('../util/mask') as typeof import('../util/mask'));
     const inventory = splitList(a.inventory) ?? [];
     const common = {
       playbookFile: a.playbook,

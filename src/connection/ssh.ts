@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { NodeSSH, type Config } from 'node-ssh';
 import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
 import { ConnectionError, StepFailure, type FailureKind, isConnectionError } from '../errors';
-import { quote } from '../dsl/command';
+import { quote } from '../util/shell';
 import { classifyConnectError, type ConnectContext } from './classify';
 import { fingerprint, hostKeyAlgorithms as knownHostKeyAlgorithms, keyTypeOf, knownHostName, verifyHostKey, type VerifyOutcome } from './known-hosts';
 import { backoffMs, droppedBeforeHandshake, handshakeGate } from './handshake';

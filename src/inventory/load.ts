@@ -12,14 +12,13 @@ import { readLimited } from '../util/read-limited';
 import { InventoryBuilder } from './builder';
 import { parseIni } from './ini';
 import { buildModel } from './model';
-import { getInventoryPlugin } from './plugins';
-import { unknownInventoryPluginMessage } from '../plugins';
+import { getInventoryPlugin, unknownInventoryPluginMessage } from './plugins';
 import { expandHostPattern } from './ranges';
 import type { Inventory } from './types';
 import { loadVarsDir } from './vars-files';
 import { parseYamlFile, type LoadedYaml } from './yaml-load';
 import { parseYamlInventory, pluginName } from './yaml-source';
-import { yaml } from './yaml-lib';
+import { yaml } from '../util/yaml-lib';
 
 /** Ansible's REJECT_EXTS + INVENTORY_IGNORE_EXTS defaults, plus Marshal's `.example`. */
 export const IGNORED_EXTENSIONS = [

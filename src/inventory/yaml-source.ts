@@ -4,7 +4,7 @@
  * than plain data so every error can name its line.
  */
 import type { Document, Node, YAMLMap } from 'yaml';
-import { yaml } from './yaml-lib';
+import { yaml } from '../util/yaml-lib';
 import { InventoryError, isInventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
 import { expandHostPattern, HostRangeError } from './ranges';
