@@ -40,6 +40,14 @@ export interface LoadOptions {
   cwd?: string;
 }
 
+/** Ansible's host_list plugin: `-i 'a,b,'` adds hosts a and b to `ungrouped`. */
+function addHostList(source: string, b: InventoryBuilder): void {
+  for (const item of source.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const { hosts, port } = expandHostPattern(item);
+    for (const h of hosts) b.addHost(h, 'ungrouped', port);
+  }
+}
+
 export async function loadInventory(sources: string[], opts: LoadOptions = {}): Promise<Inventory> {
   const cwd = opts.cwd ?? process.cwd();
   const b = new InventoryBuilder();
@@ -104,10 +112,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     const abs = resolve(cwd, source);
     // Ansible's host_list plugin: `-i 'a,b,'` is a list of hosts, not a path
     if (source.includes(',') && !existsSync(abs)) {
-      for (const item of source.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const { hosts, port } = expandHostPattern(item);
-        for (const h of hosts) b.addHost(h, 'ungrouped', port);
-      }
+      addHostList(source, b);
       continue;
     }
     const st = await stat(abs).catch(() => null);
