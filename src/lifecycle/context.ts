@@ -45,6 +45,65 @@ export function tail(text: string, lines = 5, maxBytes = 4096): string {
   return tailBounded(text, lines, maxBytes);
 }
 
+type Exec = (cmd: Command, opts?: RunOptions) => Promise<ExecResult>;
+
+/** h.fact(): runs the fact's command and parses its output; either failure names the command. */
+async function runFact<T, A extends unknown[]>(exec: Exec, fact: Fact<T, A>, args: A): Promise<T> {
+  const cmd = fact.command(...args);
+  const res = await exec(cmd);
+  const ok = fact.okExitCodes ?? [0];
+  if (res.exitCode === null || !ok.includes(res.exitCode)) {
+    throw new StepFailure('command', `fact ${fact.name}: command exited ${res.exitCode ?? 'by signal'}: ${cmd.text}`, {
+      command: cmd.text,
+      exitCode: res.exitCode,
+      stderr: tail(res.stderr || res.stdout),
+    });
+  }
+  try {
+    return fact.parse(res.stdout, res.exitCode, res.stderr);
+  } catch (err) {
+    const msg = isFactParseError(err) ? err.message : `${fact.name}: ${(err as Error).message}`;
+    throw new StepFailure('error', `could not parse the output of ${cmd.text}: ${msg}`, {
+      command: cmd.text,
+      stdout: res.stdout,
+      cause: err,
+    });
+  }
+}
+
+/** h.put(): writes `content` to `path` unless the file already holds exactly those bytes. */
+async function putIfChanged(d: ContextDeps, path: string, content: string | Buffer, opts: { mode?: number }): Promise<{ changed: boolean }> {
+  const conn = await d.connection();
+  const wanted = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  // Read the current file as bytes, capped just above the new content's size: a longer file differs anyway.
+  const read = sh`cat -- ${path} 2>/dev/null`;
+  const readOpts: ExecOptions = { signal: d.signal, maxOutputBytes: Math.max(wanted.length + 1, 1024) };
+  if (d.become) readOpts.become = d.become;
+  const readStarted = Date.now();
+  d.recorder.lastCommand = read.text;
+  const current = await conn.exec(read.text, readOpts);
+  d.recorder.commands.push({ command: read.text, exitCode: current.exitCode, durationMs: Date.now() - readStarted, phase: d.recorder.phase });
+  const beforeBytes = current.exitCode === 0 && !current.truncated ? (current.stdoutBytes ?? Buffer.from(current.stdout, 'utf8')) : undefined;
+  if (beforeBytes?.equals(wanted)) return { changed: false };
+  if (d.diffMode) {
+    const before = current.exitCode === 0 ? current.stdout : undefined;
+    d.recorder.diffs.push(
+      typeof content !== 'string'
+        ? `binary file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
+        : // diff is loaded only when a --diff run writes a file
+          (require('diff') as typeof import('diff')).createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
+    );
+  }
+  if (d.checkMode) return { changed: true };
+  const started = Date.now();
+  const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
+  if (opts.mode !== undefined) putOpts.mode = opts.mode;
+  if (d.become !== undefined) putOpts.become = d.become;
+  await conn.putFile(path, content, putOpts);
+  d.recorder.commands.push({ command: `put ${path}`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
+  return { changed: true };
+}
+
 export function createHostContext<V extends object>(d: ContextDeps): HostContext<V> {
   const exec = async (cmd: Command, opts: RunOptions = {}): Promise<ExecResult> => {
     if (!cmd || typeof cmd !== 'object' || typeof (cmd as Command).text !== 'string') {
@@ -91,60 +150,13 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       return res.exitCode === 0;
     },
     async fact<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T> {
-      const cmd = fact.command(...args);
-      const res = await exec(cmd);
-      const ok = fact.okExitCodes ?? [0];
-      if (res.exitCode === null || !ok.includes(res.exitCode)) {
-        throw new StepFailure('command', `fact ${fact.name}: command exited ${res.exitCode ?? 'by signal'}: ${cmd.text}`, {
-          command: cmd.text,
-          exitCode: res.exitCode,
-          stderr: tail(res.stderr || res.stdout),
-        });
-      }
-      try {
-        return fact.parse(res.stdout, res.exitCode, res.stderr);
-      } catch (err) {
-        const msg = isFactParseError(err) ? err.message : `${fact.name}: ${(err as Error).message}`;
-        throw new StepFailure('error', `could not parse the output of ${cmd.text}: ${msg}`, {
-          command: cmd.text,
-          stdout: res.stdout,
-          cause: err,
-        });
-      }
+      return runFact(exec, fact, args);
     },
     render(template, data) {
       return renderFile(template, data, d.templatesDir);
     },
-    async put(path, content: string | Buffer, opts = {}) {
-      const conn = await d.connection();
-      const wanted = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-      // Read the current file as bytes, capped just above the new content's size: a longer file differs anyway.
-      const read = sh`cat -- ${path} 2>/dev/null`;
-      const readOpts: ExecOptions = { signal: d.signal, maxOutputBytes: Math.max(wanted.length + 1, 1024) };
-      if (d.become) readOpts.become = d.become;
-      const readStarted = Date.now();
-      d.recorder.lastCommand = read.text;
-      const current = await conn.exec(read.text, readOpts);
-      d.recorder.commands.push({ command: read.text, exitCode: current.exitCode, durationMs: Date.now() - readStarted, phase: d.recorder.phase });
-      const beforeBytes = current.exitCode === 0 && !current.truncated ? (current.stdoutBytes ?? Buffer.from(current.stdout, 'utf8')) : undefined;
-      if (beforeBytes?.equals(wanted)) return { changed: false };
-      if (d.diffMode) {
-        const before = current.exitCode === 0 ? current.stdout : undefined;
-        d.recorder.diffs.push(
-          typeof content !== 'string'
-            ? `binary file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
-            : // diff is loaded only when a --diff run writes a file
-              (require('diff') as typeof import('diff')).createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', content, undefined, undefined, { context: 3 }),
-        );
-      }
-      if (d.checkMode) return { changed: true };
-      const started = Date.now();
-      const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
-      if (opts.mode !== undefined) putOpts.mode = opts.mode;
-      if (d.become !== undefined) putOpts.become = d.become;
-      await conn.putFile(path, content, putOpts);
-      d.recorder.commands.push({ command: `put ${path}`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
-      return { changed: true };
+    put(path, content: string | Buffer, opts = {}) {
+      return putIfChanged(d, path, content, opts);
     },
     note(msg) {
       d.recorder.notes.push(msg);
