@@ -4,7 +4,7 @@
  * recap and the exit codes are the same; the output is printed per host, in inventory order.
  */
 import { loadInventory } from './inventory/index';
-import { runPlaybook } from './engine/run';
+import { runPlaybook } from './scheduler/run';
 import { planRun } from './plan/plan';
 import { playbook } from './dsl/playbook';
 import { step } from './dsl/step';
@@ -15,7 +15,7 @@ import type { Vars } from './dsl/types';
 import type { RunSummary, StepResult } from './results/results';
 import type { PlayStartEvent, Reporter } from './report/types';
 import { banner, recapLines } from './report/recap';
-import { Masker } from './report/mask';
+import { Masker } from './util/mask';
 import { escapeControls } from './util/terminal-text';
 import { parseBytes } from './util/bytes';
 import { StepFailure, UsageError } from './errors';

@@ -7,7 +7,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, isUsageError } from './errors';
-import { inventoryPluginNames, registerInventoryPlugin, type InventoryPluginLoader } from './inventory/plugins';
+import { ownModule } from './load/evaluate';
+import { recordPluginSearch, registerInventoryPlugin, type InventoryPluginLoader } from './inventory/plugins';
 
 /** An option or positional of a plugin command (a small subset of yargs' options, on purpose). */
 export interface PluginOption {
@@ -63,7 +64,6 @@ export const CORE_COMMANDS: readonly string[] = ['run', 'check', 'exec', 'init',
 const commands = new Map<string, { command: PluginCommand; plugin: string }>();
 const inventoryOwners = new Map<string, string>();
 const loaded = new Set<string>();
-let lastSearch: { from: string; declaration: PluginDeclaration | undefined } | undefined;
 
 /** Commands registered by plugins, in registration order. */
 export function pluginCommands(): PluginCommand[] {
@@ -106,8 +106,7 @@ function apiFor(decl: PluginDeclaration, plugin: string): MarshalPluginApi {
     projectDir: dirname(decl.file),
     declaredIn: decl.file,
     get runner() {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: most commands never run a playbook from a plugin
-      return require('./runner-api') as typeof import('./runner-api');
+      return ownModule('marshal/runner') as typeof import('./runner-api');
     },
     registerInventoryPlugin(name, loader) {
       const owner = inventoryOwners.get(name);
@@ -153,22 +152,7 @@ async function loadOne(decl: PluginDeclaration, plugin: string): Promise<void> {
  */
 export async function loadPlugins(startDir: string = process.cwd()): Promise<PluginDeclaration | undefined> {
   const declaration = findPluginDeclaration(startDir);
-  lastSearch = { from: resolve(startDir), declaration };
+  recordPluginSearch(declaration ? `plugins loaded from ${declaration.file}: ${declaration.plugins.length ? declaration.plugins.join(', ') : 'none'}` : `no package.json at or above ${resolve(startDir)} lists Marshal plugins`);
   for (const plugin of declaration?.plugins ?? []) await loadOne(declaration!, plugin);
   return declaration;
-}
-
-/** Where plugins came from, for the unknown-inventory-plugin message. */
-export function pluginSearchNote(): string {
-  const how = 'declare plugins in the project\'s package.json: "marshal": { "plugins": ["<package>"] } (docs/plugins.md)';
-  if (!lastSearch) return `no Marshal plugins were loaded (the CLI loads them; from code, call loadPlugins()); ${how}`;
-  const d = lastSearch.declaration;
-  if (!d) return `no package.json at or above ${lastSearch.from} lists Marshal plugins; ${how}`;
-  return `plugins loaded from ${d.file}: ${d.plugins.length ? d.plugins.join(', ') : 'none'}; ${how}`;
-}
-
-/** The error text for `plugin: NAME` when no plugin registered NAME. */
-export function unknownInventoryPluginMessage(name: string): string {
-  const known = inventoryPluginNames();
-  return `unknown inventory plugin '${name}' (known: ${known.length ? known.join(', ') : 'none'}); ${pluginSearchNote()}`;
 }

@@ -2,14 +2,14 @@
  * `marshal/runner`: running playbooks from code (embedding): load, plan and run them over an
  * inventory, with reporters and masking. Authoring names are in `marshal` (index.ts).
  */
-export { runPlaybook } from './engine/run';
-export type { EngineOptions } from './engine/run';
+export { runPlaybook } from './scheduler/run';
+export type { EngineOptions } from './scheduler/run';
 export { loadPlaybook } from './load/index';
 export type { StepResult, RunSummary, HostStats, Failure, Status, CommandRecord, Base as StepResultBase } from './results/results';
 export type { StepFilter } from './plan/select';
 export type { Reporter, PlayStartEvent, StepStartEvent } from './report/types';
-export { Masker } from './report/mask';
-export type { MaskerOptions } from './report/mask';
+export { Masker } from './util/mask';
+export type { MaskerOptions } from './util/mask';
 export { MASK } from './dsl/command';
 export type { Connection, ConnectionSpec, ExecOptions, ExecResult, HostKeyPolicy } from './connection/types';
 export type { Inventory, InventoryHost, InventoryGroup, Vars as InventoryVars } from './inventory/types';
@@ -25,3 +25,9 @@ export type { PlannedHost } from './plan/plan';
 export { loadPlugins } from './plugins';
 export type { MarshalPlugin, MarshalPluginApi, PluginCommand, PluginOption, PluginDeclaration } from './plugins';
 export { execCommand, ExecReporter, type ExecCommandOptions } from './exec';
+
+// playbooks' `import ... from 'marshal' | 'marshal/runner'` get this very instance (src/load/evaluate.ts)
+import * as authoring from './index';
+import { provideOwnModules } from './load/evaluate';
+// this module's own exports object (a self-import would be a cycle); under vitest, a view of its ES exports
+provideOwnModules({ marshal: authoring, 'marshal/runner': module.exports as object });

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { loadInventory } from './inventory/index';
 import { loadPlaybook } from './load/index';
-import { runPlaybook } from './engine/run';
+import { runPlaybook } from './scheduler/run';
 import { planRun, type Plan } from './plan/plan';
 import type { RunSummary } from './results/results';
 import type { Step, Vars } from './dsl/types';
@@ -14,7 +14,7 @@ import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
 import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
 import { HtmlReportReporter } from './report/html';
-import { Masker } from './report/mask';
+import { Masker } from './util/mask';
 import type { Reporter } from './report/types';
 import { UsageError } from './errors';
 import { groupLabel } from './dsl/group';

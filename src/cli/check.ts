@@ -29,7 +29,7 @@ export const checkCommand: CommandModule<object, Args> = {
     }
     const inventory = splitList(a.inventory);
     if (inventory) {
-      const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
+      const { Masker } = (require('../util/mask') as typeof import('../util/mask'));
       const masker = new Masker();
       const vault = await vaultFromArgs(a, (v) => masker.add(v));
       const p = await plan({ playbookFile: a.playbook, inventory, vault, ...(a.limit ? { limit: String(a.limit) } : {}), ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}) }).catch((err: unknown) => {

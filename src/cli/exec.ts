@@ -45,7 +45,7 @@ export const execCommand: CommandModule<object, Args> = {
     const command = commandLine(a);
     const { execCommand: run } = require('../exec') as typeof import('../exec');
     const { parseExtraVars } = require('../config/extra-vars') as typeof import('../config/extra-vars');
-    const { Masker } = require('../report/mask') as typeof import('../report/mask');
+    const { Masker } = require('../util/mask') as typeof import('../util/mask');
     const becomePassword = await becomePasswordOf(a);
     const masker = new Masker();
     if (becomePassword) masker.add(becomePassword);

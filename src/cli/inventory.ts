@@ -25,7 +25,7 @@ export const inventoryCommand: CommandModule<object, Args> = {
     if (!sources) throw new UsageError('no inventory given: pass -i <file or directory>');
     const modes = [a.list, a.graph, a.host !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('pass exactly one of --list, --graph or --host HOST');
-    const { Masker } = (require('../report/mask') as typeof import('../report/mask'));
+    const { Masker } = (require('../util/mask') as typeof import('../util/mask'));
     // vaulted values are shown masked, never decrypted (docs/inventory.md, Vault)
     const masker = new Masker();
     const out = async (): Promise<string> => {

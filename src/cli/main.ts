@@ -12,6 +12,8 @@ import { yargsCommand } from './plugins';
 import { CORE_COMMANDS, loadPlugins, pluginCommands } from '../plugins';
 import { MarshalError, isMarshalError, UsageError } from '../errors';
 import { VERSION } from '../version';
+// provides 'marshal' and 'marshal/runner' to the playbooks and plugins this CLI loads (src/load/evaluate.ts)
+import '../runner-api';
 
 function report(err: unknown): void {
   if (isMarshalError(err)) {

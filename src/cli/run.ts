@@ -7,7 +7,7 @@ import { askHidden, askLine, closePrompts } from './prompt';
 import { watchInterrupts } from './interrupts';
 import type { HostKeyPolicy } from '../connection/types';
 import { UsageError } from '../errors';
-import type { Masker } from '../report/mask';
+import type { Masker } from '../util/mask';
 
 type Args = Record<string, unknown> & { playbook: string };
 
@@ -16,7 +16,7 @@ export const runCommand: CommandModule<object, Args> = {
   describe: 'Run a TypeScript playbook over an inventory',
   builder: (y) => withSettings(y.positional('playbook', { type: 'string', describe: 'playbook module (.ts)', demandOption: true }), 'run') as never,
   handler: async (a) => {
-    const { Masker: MaskerClass } = (require('../report/mask') as typeof import('../report/mask'));
+    const { Masker: MaskerClass } = (require('../util/mask') as typeof import('../util/mask'));
     // one masker from the first input read: vaulted values are learnt as they are decrypted
     const masker = new MaskerClass();
     try {

@@ -1,5 +1,5 @@
 /** -e / --extra-vars: `k=v k2=v2`, a JSON object, or `@file` (YAML or JSON), as in Ansible. */
-import { yaml } from '../inventory/yaml-lib';
+import { yaml } from '../util/yaml-lib';
 import { UsageError } from '../errors';
 import type { Vars } from '../dsl/types';
 import { inputLimits, readLimited } from '../util/read-limited';

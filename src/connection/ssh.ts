@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { NodeSSH, type Config } from 'node-ssh';
 import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
 import { ConnectionError, StepFailure, type FailureKind, isConnectionError } from '../errors';
-import { quote } from '../dsl/command';
+import { quote } from '../util/shell';
 import { classifyConnectError, type ConnectContext } from './classify';
 import { fingerprint, hostKeyAlgorithms as knownHostKeyAlgorithms, keyTypeOf, knownHostName, verifyHostKey, type VerifyOutcome } from './known-hosts';
 import { backoffMs, droppedBeforeHandshake, handshakeGate } from './handshake';
@@ -24,6 +24,25 @@ import { settleWithin, sleep } from '../util/async';
 import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
 
 /** How long a stopped command gets between TERM and KILL. */
+/** The mutable state of one command run, shared by run() and its channel-opening loop. */
+interface RunState {
+  settled: boolean;
+  stopping: FailureKind | undefined;
+  stopped: Promise<void>;
+  channel: ClientChannel | undefined;
+  channelClosed: Promise<void>;
+}
+
+/** What the channel-opening loop reports back to run(). */
+interface ChannelIo {
+  stdout(chunk: Buffer): void;
+  stderr(ch: ClientChannel, chunk: Buffer): void;
+  opened(ch: ClientChannel): void;
+  closed(code: number | null, signal: string | null): void;
+  fail(kind: FailureKind, message: string): void;
+  pgid(): number | undefined;
+}
+
 const KILL_GRACE_MS = 2000;
 
 interface AuthAttempt {
@@ -357,37 +376,33 @@ export class SshConnection implements Connection {
     const filter = capture.stderr;
 
     return new Promise<ExecResult>((resolve, reject) => {
-      let settled = false;
-      let stopping: FailureKind | undefined;
-      let stopped: Promise<void> = Promise.resolve();
-      let channel: ClientChannel | undefined;
-      let channelClosed!: Promise<void>;
+      const st: RunState = { settled: false, stopping: undefined, stopped: Promise.resolve(), channel: undefined, channelClosed: Promise.resolve() };
       let wrongPassword = false;
       let timer: NodeJS.Timeout | undefined;
 
       const partial = () => capture.result();
       const done = (): void => {
-        settled = true;
+        st.settled = true;
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         untrack();
       };
       const fail = (kind: FailureKind, message: string, extra: { exitCode?: number | null } = {}): void => {
-        if (settled) return;
+        if (st.settled) return;
         done();
         reject(new StepFailure(kind, mask(message), { ...partial(), ...extra }));
       };
       // Resolves once the command's process group is gone from the host (or the kill gave up).
       const stop = (kind: FailureKind, message: string): Promise<void> => {
-        if (stopping) return stopped;
-        if (settled) return Promise.resolve();
-        stopping = kind;
-        if (!channel) {
+        if (st.stopping) return st.stopped;
+        if (st.settled) return Promise.resolve();
+        st.stopping = kind;
+        if (!st.channel) {
           fail(kind, message);
-          return stopped;
+          return st.stopped;
         }
-        stopped = this.killRemote(channel, () => filter.pgid, channelClosed).finally(() => fail(kind, message));
-        return stopped;
+        st.stopped = this.killRemote(st.channel, () => filter.pgid, st.channelClosed).finally(() => fail(kind, message));
+        return st.stopped;
       };
       const untrack = this.inFlight.track(() => stop('interrupted', `${name}: stopped: the run is ending`));
       const onAbort = (): void => void stop('interrupted', `${name}: interrupted`);
@@ -412,14 +427,14 @@ export class SshConnection implements Connection {
       };
 
       const onClosed = (code: number | null, signal: string | null): void => {
-        if (settled || stopping) return;
+        if (st.settled || st.stopping) return;
         const out = partial();
         if (wrongPassword) return fail('become', `${name}: sudo: wrong password`, { exitCode: code });
         if (code === null && signal === null && this.state !== 'ready') {
           // sshd does not stop a command without a tty when the connection drops: stop it over a new one
-          stopping = 'connection-lost';
+          st.stopping = 'connection-lost';
           const why = `${name}: connection lost while the command ran (${this.lostReason})`;
-          stopped = this.reapAfterLoss(filter.pgid).then((note) => fail('connection-lost', `${why}${note}`));
+          st.stopped = this.reapAfterLoss(filter.pgid).then((note) => fail('connection-lost', `${why}${note}`));
           return;
         }
         if (become && !filter.becomeOk) return fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
@@ -429,52 +444,56 @@ export class SshConnection implements Connection {
         resolve(result);
       };
 
-      const attempt = async (): Promise<void> => {
-        for (let tries = 0; ; tries++) {
-          await this.sem.acquire();
-          let opened = false;
-          try {
-            if (settled || stopping) return;
-            const client = this.ssh?.connection;
-            if (!client || this.state !== 'ready') return fail('connection-lost', this.lostFailure(command).message);
-            const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
-              client.exec(text, (err, ch) => {
-                if (err) return rej(err);
-                opened = true;
-                channel = ch;
-                channelClosed = new Promise<void>((r) => ch.once('close', () => r()));
-                let code: number | null = null;
-                let signal: string | null = null;
-                ch.on('exit', (c: number | null, s?: string) => {
-                  code = c ?? null;
-                  signal = s ?? null;
-                });
-                ch.on('close', () => res({ code, signal }));
-                ch.on('data', (c: Buffer) => capture.stdout.push(c));
-                ch.stderr.on('data', (c: Buffer) => onStderr(ch, c));
-                // With sudo asking, stdin waits until sudo has let us in (see onStderr).
-                if (!passwordMode) sendStdin(ch, opts.stdin);
-                if (stopping) stopped = this.killRemote(ch, () => filter.pgid, channelClosed);
-              });
-            });
-            return onClosed(code, signal);
-          } catch (err) {
-            if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
-              // The server allows fewer sessions than we assumed (MaxSessions): queue instead.
-              this.sem.lower(this.sem.inUse - 1);
-              this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now, the command waits for one`);
-              continue;
-            }
-            if (this.state !== 'ready') return fail('connection-lost', `${name}: connection lost (${this.lostReason})`);
-            return fail(isChannelOpenFailure(err) ? 'connection-lost' : 'error', `${name}: cannot run the command: ${(err as Error).message}`);
-          } finally {
-            this.sem.release();
-            if (!opened && !settled && !stopping && tries > 0) await sleep(Math.min(5 * 2 ** tries, 100));
-          }
-        }
-      };
-      void attempt();
+      // With sudo asking, stdin waits until sudo has let us in (see onStderr).
+      const opened = (ch: ClientChannel): void => void (passwordMode || sendStdin(ch, opts.stdin));
+      const io: ChannelIo = { stdout: (c) => capture.stdout.push(c), stderr: onStderr, opened, closed: onClosed, fail, pgid: () => filter.pgid };
+      void this.attempt(st, command, text, io);
     });
+  }
+
+  /** Opens the command's channel (queueing when the server refuses one: MaxSessions) and waits for it to close. */
+  private async attempt(st: RunState, command: string, text: string, io: ChannelIo): Promise<void> {
+    for (let tries = 0; ; tries++) {
+      await this.sem.acquire();
+      let opened = false;
+      try {
+        if (st.settled || st.stopping) return;
+        const client = this.ssh?.connection;
+        if (!client || this.state !== 'ready') return io.fail('connection-lost', this.lostFailure(command).message);
+        const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
+          client.exec(text, (err, ch) => {
+            if (err) return rej(err);
+            opened = true;
+            st.channel = ch;
+            st.channelClosed = new Promise<void>((r) => ch.once('close', () => r()));
+            let code: number | null = null;
+            let signal: string | null = null;
+            ch.on('exit', (c: number | null, s?: string) => {
+              code = c ?? null;
+              signal = s ?? null;
+            });
+            ch.on('close', () => res({ code, signal }));
+            ch.on('data', (c: Buffer) => io.stdout(c));
+            ch.stderr.on('data', (c: Buffer) => io.stderr(ch, c));
+            io.opened(ch);
+            if (st.stopping) st.stopped = this.killRemote(ch, io.pgid, st.channelClosed);
+          });
+        });
+        return io.closed(code, signal);
+      } catch (err) {
+        if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
+          // The server allows fewer sessions than we assumed (MaxSessions): queue instead.
+          this.sem.lower(this.sem.inUse - 1);
+          this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now, the command waits for one`);
+          continue;
+        }
+        if (this.state !== 'ready') return io.fail('connection-lost', `${this.spec.name}: connection lost (${this.lostReason})`);
+        return io.fail(isChannelOpenFailure(err) ? 'connection-lost' : 'error', `${this.spec.name}: cannot run the command: ${(err as Error).message}`);
+      } finally {
+        this.sem.release();
+        if (!opened && !st.settled && !st.stopping && tries > 0) await sleep(Math.min(5 * 2 ** tries, 100));
+      }
+    }
   }
 
   /**

@@ -5,8 +5,8 @@
  * that proves sudo let us in. Shared by the ssh and local connections.
  */
 import { randomBytes } from 'node:crypto';
-import { quote } from '../dsl/command';
-import { maskText } from '../report/mask';
+import { quote } from '../util/shell';
+import { maskText } from '../util/mask';
 import { StepFailure, UsageError } from '../errors';
 import { formatBytes } from '../util/bytes';
 import { HeadTailBuffer } from '../util/head-tail-buffer';

@@ -14,41 +14,13 @@ export interface Command {
   readonly secrets: readonly string[];
 }
 
-const SECRET = Symbol.for('marshal.secret');
-
-/** A value that is quoted like any other but masked (`********`) in every log and report. */
-export interface Secret {
-  readonly [SECRET]: true;
-  readonly value: string;
-  toString(): string;
-  toJSON(): string;
-}
-
 export { MASK } from '../util/secret-names';
-import { MASK } from '../util/secret-names';
-
-export function secret(value: string): Secret {
-  return {
-    [SECRET]: true,
-    value,
-    toString: () => MASK,
-    toJSON: () => MASK,
-  };
-}
-
-export function isSecret(v: unknown): v is Secret {
-  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SECRET] === true;
-}
+// quote and Secret live in util (the connections and the Masker use them too); the authoring API re-exports them
+export { quote, secret, isSecret, type Secret } from '../util/shell';
+import { quote, isSecret, type Secret } from '../util/shell';
 
 export function isCommand(v: unknown): v is Command {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[COMMAND] === true;
-}
-
-/** POSIX single-quote: safe for sh, bash, dash and zsh, whatever the value holds. */
-export function quote(value: string): string {
-  if (value === '') return "''";
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) && !value.startsWith('-')) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function makeCommand(text: string, secrets: readonly string[]): Command {

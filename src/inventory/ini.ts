@@ -102,6 +102,11 @@ export function parseIni(text: string, file: string, inv: InventoryBuilder): voi
     }
   }
 
+  rejectPending(pending, inv, file);
+}
+
+/** A [g:vars] or [p:children] entry whose group no section ever declared: the first one is an error. */
+function rejectPending(pending: Map<string, Pending>, inv: InventoryBuilder, file: string): void {
   for (const decl of pending.values()) {
     if (decl.state === 'vars') {
       throw new InventoryError(`Section [${decl.name}:vars] not valid for undefined group: ${decl.name}`, { file, line: decl.line });

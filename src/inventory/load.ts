@@ -12,14 +12,13 @@ import { readLimited } from '../util/read-limited';
 import { InventoryBuilder } from './builder';
 import { parseIni } from './ini';
 import { buildModel } from './model';
-import { getInventoryPlugin } from './plugins';
-import { unknownInventoryPluginMessage } from '../plugins';
+import { getInventoryPlugin, unknownInventoryPluginMessage } from './plugins';
 import { expandHostPattern } from './ranges';
 import type { Inventory } from './types';
 import { loadVarsDir } from './vars-files';
 import { parseYamlFile, type LoadedYaml } from './yaml-load';
 import { parseYamlInventory, pluginName } from './yaml-source';
-import { yaml } from './yaml-lib';
+import { yaml } from '../util/yaml-lib';
 import { isVaultText, Vault } from './vault';
 
 /** Ansible's REJECT_EXTS + INVENTORY_IGNORE_EXTS defaults, plus Marshal's `.example`. */
@@ -42,6 +41,14 @@ export interface LoadOptions {
   cwd?: string;
   /** Vault passwords for encrypted files and `!vault` values; what they decrypt ends in `Inventory.secrets`. */
   vault?: Vault;
+}
+
+/** Ansible's host_list plugin: `-i 'a,b,'` adds hosts a and b to `ungrouped`. */
+function addHostList(source: string, b: InventoryBuilder): void {
+  for (const item of source.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const { hosts, port } = expandHostPattern(item);
+    for (const h of hosts) b.addHost(h, 'ungrouped', port);
+  }
 }
 
 export async function loadInventory(sources: string[], opts: LoadOptions = {}): Promise<Inventory> {
@@ -120,10 +127,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     const abs = resolve(cwd, source);
     // Ansible's host_list plugin: `-i 'a,b,'` is a list of hosts, not a path
     if (source.includes(',') && !existsSync(abs)) {
-      for (const item of source.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const { hosts, port } = expandHostPattern(item);
-        for (const h of hosts) b.addHost(h, 'ungrouped', port);
-      }
+      addHostList(source, b);
       continue;
     }
     const st = await stat(abs).catch(() => null);
@@ -132,6 +136,11 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     await loadPath(abs, st.isDirectory());
   }
 
+  return finish(b, varsDirs, read, vault);
+}
+
+/** After every source: the hosts and groups settle, group_vars/host_vars beside each source apply. */
+async function finish(b: InventoryBuilder, varsDirs: readonly string[], read: string[], vault: Vault): Promise<Inventory> {
   b.reconcile();
   rejectChildrenNamingHosts(b);
   const groupNames = [...b.groups.keys()];

@@ -32,3 +32,17 @@ export function getInventoryPlugin(name: string): InventoryPluginLoader | undefi
 export function inventoryPluginNames(): string[] {
   return [...registry.keys()].sort();
 }
+
+const HOW = 'declare plugins in the project\'s package.json: "marshal": { "plugins": ["<package>"] } (docs/plugins.md)';
+let searchNote = 'no Marshal plugins were loaded (the CLI loads them; from code, call loadPlugins())';
+
+/** Where Marshal plugins were looked for: src/plugins.ts tells when it loads them (the inventory never imports it). */
+export function recordPluginSearch(note: string): void {
+  searchNote = note;
+}
+
+/** The error text for `plugin: NAME` when no plugin registered NAME. */
+export function unknownInventoryPluginMessage(name: string): string {
+  const known = inventoryPluginNames();
+  return `unknown inventory plugin '${name}' (known: ${known.length ? known.join(', ') : 'none'}); ${searchNote}; ${HOW}`;
+}

@@ -3,7 +3,7 @@
  * and `1e3` stay strings and dates stay text; syntax errors become InventoryErrors with the line.
  */
 import type { Document, LineCounter, Node, ScalarTag, Tags } from 'yaml';
-import { yaml } from './yaml-lib';
+import { yaml } from '../util/yaml-lib';
 import { InventoryError } from '../errors';
 import { inputLimits } from '../util/read-limited';
 import { expandYamlAliases } from '../util/yaml-bounds';

@@ -4,7 +4,7 @@
  * than plain data so every error can name its line.
  */
 import type { Document, Node, YAMLMap } from 'yaml';
-import { yaml } from './yaml-lib';
+import { yaml } from '../util/yaml-lib';
 import { InventoryError, isInventoryError } from '../errors';
 import type { InventoryBuilder } from './builder';
 import { expandHostPattern, HostRangeError } from './ranges';
@@ -33,6 +33,36 @@ export function pluginName(doc: Document.Parsed): unknown {
   const v: unknown = yaml().isScalar(pair?.value) ? pair.value.value : pair?.value;
   // Ansible's `data.get('plugin')`: any truthy value
   return v === undefined || v === null || v === '' || v === false || v === 0 ? undefined : v;
+}
+
+interface Reader {
+  inv: InventoryBuilder;
+  fail: (message: string, node?: Node | null) => never;
+  at: <T>(node: Node | null | undefined, fn: () => T) => T;
+  js: (n: unknown) => unknown;
+}
+
+/** A group's `hosts:` entries: each a host pattern with an optional mapping of vars. */
+function addHosts({ inv, fail, at, js }: Reader, group: string, entries: Array<[unknown, unknown]>): void {
+  for (const [k, v] of entries) {
+    const pattern = js(k);
+    if (typeof pattern !== 'string') {
+      fail(`Host pattern ${String(pattern)} must be a string. Enclose integers/floats in quotation marks.`, k as Node);
+    }
+    const raw = isNull(v) ? {} : js(v);
+    // Python's `vars or {}`: any falsy value means no vars
+    const hostVars = !raw || (Array.isArray(raw) && raw.length === 0) ? {} : raw;
+    if (typeof hostVars !== 'object' || hostVars === null || Array.isArray(hostVars)) {
+      fail(`vars of host '${String(pattern)}' in group '${group}' must be a mapping, found a ${typeName(v)}`, (v as Node) ?? (k as Node));
+    }
+    at(k as Node, () => {
+      const { hosts, port } = expandHostPattern(pattern as string);
+      for (const h of hosts) {
+        inv.addHost(h, group, port);
+        for (const [vk, vv] of Object.entries(hostVars as object)) inv.setVar(h, vk, vv);
+      }
+    });
+  }
 }
 
 export function parseYamlInventory(loaded: LoadedYaml, file: string, inv: InventoryBuilder): void {
@@ -92,25 +122,7 @@ export function parseYamlInventory(loaded: LoadedYaml, file: string, inv: Invent
           at(k as Node, () => inv.addChild(group, sub));
         }
       } else if (key === 'hosts') {
-        for (const [k, v] of entries) {
-          const pattern = js(k);
-          if (typeof pattern !== 'string') {
-            fail(`Host pattern ${String(pattern)} must be a string. Enclose integers/floats in quotation marks.`, k as Node);
-          }
-          const raw = isNull(v) ? {} : js(v);
-          // Python's `vars or {}`: any falsy value means no vars
-          const hostVars = !raw || (Array.isArray(raw) && raw.length === 0) ? {} : raw;
-          if (typeof hostVars !== 'object' || hostVars === null || Array.isArray(hostVars)) {
-            fail(`vars of host '${String(pattern)}' in group '${group}' must be a mapping, found a ${typeName(v)}`, (v as Node) ?? (k as Node));
-          }
-          at(k as Node, () => {
-            const { hosts, port } = expandHostPattern(pattern as string);
-            for (const h of hosts) {
-              inv.addHost(h, group, port);
-              for (const [vk, vv] of Object.entries(hostVars as object)) inv.setVar(h, vk, vv);
-            }
-          });
-        }
+        addHosts({ inv, fail, at, js }, group, entries);
       } else {
         inv.warnings.push(
           `${file}:${lineOf(pair.key as Node) ?? '?'}: Skipping unexpected key (${key}) in group (${group}), only "vars", "children" and "hosts" are valid`,

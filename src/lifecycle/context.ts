@@ -74,6 +74,64 @@ function factCache(cache: Map<string, unknown>, gather: <T, A extends unknown[]>
   } as FactCache;
 }
 
+type Exec = (cmd: Command, opts?: RunOptions) => Promise<ExecResult>;
+
+/** h.fact(): runs the fact's command and parses its output; either failure names the command. */
+async function runFact<T, A extends unknown[]>(exec: Exec, fact: Fact<T, A>, args: A): Promise<T> {
+  const cmd = fact.command(...args);
+  const res = await exec(cmd);
+  const ok = fact.okExitCodes ?? [0];
+  if (res.exitCode === null || !ok.includes(res.exitCode)) {
+    throw new StepFailure('command', `fact ${fact.name}: command exited ${res.exitCode ?? 'by signal'}: ${cmd.text}`, {
+      command: cmd.text,
+      exitCode: res.exitCode,
+      stderr: tail(res.stderr || res.stdout),
+    });
+  }
+  try {
+    return fact.parse(res.stdout, res.exitCode, res.stderr);
+  } catch (err) {
+    const msg = isFactParseError(err) ? err.message : `${fact.name}: ${(err as Error).message}`;
+    throw new StepFailure('error', `could not parse the output of ${cmd.text}: ${msg}`, {
+      command: cmd.text,
+      stdout: res.stdout,
+      cause: err,
+    });
+  }
+}
+
+/** h.put(): writes `content` to `path` unless the file already holds exactly those bytes. */
+async function putIfChanged(d: ContextDeps, path: string, content: string | Buffer, opts: { mode?: number; secret?: boolean }): Promise<{ changed: boolean }> {
+  const conn = await d.connection();
+  const wanted = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  // Read the current file as bytes, capped just above the new content's size: a longer file differs anyway.
+  const read = sh`cat -- ${path} 2>/dev/null`;
+  const readOpts: ExecOptions = { signal: d.signal, maxOutputBytes: Math.max(wanted.length + 1, 1024) };
+  if (d.become !== undefined) readOpts.become = d.become;
+  const readStarted = Date.now();
+  d.recorder.lastCommand = read.text;
+  const current = await conn.exec(read.text, readOpts);
+  d.recorder.commands.push({ command: read.text, exitCode: current.exitCode, durationMs: Date.now() - readStarted, phase: d.recorder.phase });
+  const beforeBytes = current.exitCode === 0 && !current.truncated ? (current.stdoutBytes ?? Buffer.from(current.stdout, 'utf8')) : undefined;
+  if (beforeBytes?.equals(wanted)) return { changed: false };
+  if (d.diffMode) {
+    const before = current.exitCode === 0 ? current.stdout : undefined;
+    d.recorder.diffs.push(
+      typeof content !== 'string' || opts.secret
+        ? `${opts.secret ? 'secret' : 'binary'} file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
+        : unifiedDiff(path, before, content),
+    );
+  }
+  if (d.checkMode) return { changed: true };
+  const started = Date.now();
+  const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
+  if (opts.mode !== undefined) putOpts.mode = opts.mode;
+  if (d.become !== undefined) putOpts.become = d.become;
+  await conn.putFile(path, content, putOpts);
+  d.recorder.commands.push({ command: `put ${path}`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
+  return { changed: true };
+}
+
 export function createHostContext<V extends object>(d: ContextDeps): HostContext<V> {
   const exec = async (cmd: Command, opts: RunOptions = {}): Promise<ExecResult> => {
     if (!cmd || typeof cmd !== 'object' || typeof (cmd as Command).text !== 'string') {
@@ -120,27 +178,8 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
       const res = await exec(cmd, opts);
       return res.exitCode === 0;
     },
-    async fact<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T> {
-      const cmd = fact.command(...args);
-      const res = await exec(cmd);
-      const ok = fact.okExitCodes ?? [0];
-      if (res.exitCode === null || !ok.includes(res.exitCode)) {
-        throw new StepFailure('command', `fact ${fact.name}: command exited ${res.exitCode ?? 'by signal'}: ${cmd.text}`, {
-          command: cmd.text,
-          exitCode: res.exitCode,
-          stderr: tail(res.stderr || res.stdout),
-        });
-      }
-      try {
-        return fact.parse(res.stdout, res.exitCode, res.stderr);
-      } catch (err) {
-        const msg = isFactParseError(err) ? err.message : `${fact.name}: ${(err as Error).message}`;
-        throw new StepFailure('error', `could not parse the output of ${cmd.text}: ${msg}`, {
-          command: cmd.text,
-          stdout: res.stdout,
-          cause: err,
-        });
-      }
+    fact<T, A extends unknown[]>(fact: Fact<T, A>, ...args: A): Promise<T> {
+      return runFact(exec, fact, args);
     },
     render(template, data) {
       return renderFile(template, data, d.templatesDir);
@@ -151,35 +190,8 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     diff(path, before, after) {
       if (d.diffMode) d.recorder.diffs.push(unifiedDiff(path, before, after));
     },
-    async put(path, content: string | Buffer, opts = {}) {
-      const conn = await d.connection();
-      const wanted = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-      // Read the current file as bytes, capped just above the new content's size: a longer file differs anyway.
-      const read = sh`cat -- ${path} 2>/dev/null`;
-      const readOpts: ExecOptions = { signal: d.signal, maxOutputBytes: Math.max(wanted.length + 1, 1024) };
-      if (d.become) readOpts.become = d.become;
-      const readStarted = Date.now();
-      d.recorder.lastCommand = read.text;
-      const current = await conn.exec(read.text, readOpts);
-      d.recorder.commands.push({ command: read.text, exitCode: current.exitCode, durationMs: Date.now() - readStarted, phase: d.recorder.phase });
-      const beforeBytes = current.exitCode === 0 && !current.truncated ? (current.stdoutBytes ?? Buffer.from(current.stdout, 'utf8')) : undefined;
-      if (beforeBytes?.equals(wanted)) return { changed: false };
-      if (d.diffMode) {
-        const before = current.exitCode === 0 ? current.stdout : undefined;
-        d.recorder.diffs.push(
-          typeof content !== 'string' || opts.secret
-            ? `${opts.secret ? 'secret' : 'binary'} file ${path}: ${before === undefined ? 'new' : 'differs'} (${wanted.length} bytes)\n`
-            : unifiedDiff(path, before, content),
-        );
-      }
-      if (d.checkMode) return { changed: true };
-      const started = Date.now();
-      const putOpts: { mode?: number; become?: ExecOptions['become'] } = {};
-      if (opts.mode !== undefined) putOpts.mode = opts.mode;
-      if (d.become !== undefined) putOpts.become = d.become;
-      await conn.putFile(path, content, putOpts);
-      d.recorder.commands.push({ command: `put ${path}`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
-      return { changed: true };
+    put(path, content: string | Buffer, opts = {}) {
+      return putIfChanged(d, path, content, opts);
     },
     note(msg) {
       d.recorder.notes.push(msg);

@@ -8,14 +8,26 @@ import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PlaybookError } from '../errors';
 import { packageRoot } from '../paths';
-// Static imports: the bundled CLI hands out its own bundled modules, vitest its sources.
-// runner-api imports this file back (runner → load): only read when a playbook runs.
-import * as api from '../index';
-import * as runnerApi from '../runner-api';
+
+type OwnModules = { marshal: object; 'marshal/runner': object };
+let provided: OwnModules | undefined;
+
+/**
+ * runner-api.ts hands over the running Marshal's two public modules when it loads: load/ never
+ * imports them back (runner-api → load → runner-api would be a cycle).
+ */
+export function provideOwnModules(modules: OwnModules): void {
+  provided = modules;
+}
+
+function own(id: keyof OwnModules): object {
+  if (!provided) throw new Error(`Marshal's '${id}' module was not provided: load playbooks through 'marshal/runner' (src/runner-api.ts)`);
+  return provided[id];
+}
 
 const OWN: Record<string, () => unknown> = {
-  marshal: () => api,
-  'marshal/runner': () => runnerApi,
+  marshal: () => own('marshal'),
+  'marshal/runner': () => own('marshal/runner'),
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   'marshal/package.json': () => require(join(packageRoot(), 'package.json')),
 };

@@ -6,7 +6,7 @@
  * package's Alias.resolve does one: 11,000 `<<: *defaults` hosts took over 4 minutes).
  */
 import type { Alias, Document, LineCounter, Node } from 'yaml';
-import { yaml } from '../inventory/yaml-lib';
+import { yaml } from './yaml-lib';
 import { UsageError } from '../errors';
 import { formatSize, inputLimits, type InputLimits } from './read-limited';
 

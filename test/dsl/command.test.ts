@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { argv, quote, raw, secret, sh } from '../../src/dsl/command';
-import { Masker } from '../../src/report/mask';
+import { Masker } from '../../src/util/mask';
 
 /** What a real POSIX shell makes of a command line: each word printed between brackets. */
 function words(cmdline: string, shell = '/bin/sh'): string[] {

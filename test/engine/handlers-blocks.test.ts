@@ -1,6 +1,6 @@
 /** Handlers (notify, once per host, pending across runs) and blocks (rescue, always, rescued). */
 import { describe, expect, it } from 'vitest';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { playbook } from '../../src/dsl/playbook';
 import { step, unchanged } from '../../src/dsl/step';
 import { block } from '../../src/dsl/block';

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { playbook } from '../../src/dsl/playbook';
 import { step } from '../../src/dsl/step';
 import { sh } from '../../src/dsl/command';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { playbook } from '../../src/dsl/playbook';
 import { step, across, unchanged } from '../../src/dsl/step';
 import { byVar } from '../../src/dsl/group';

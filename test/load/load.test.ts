@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlaybook, compilePlaybook, typecheckPlaybook } from '../../src/load/index';
+import { compilePlaybook, typecheckPlaybook } from '../../src/load/index';
+import { loadPlaybook } from '../../src/runner-api';
 import { StepFailure, PlaybookError } from '../../src/errors';
-import { Masker } from '../../src/report/mask';
+import { Masker } from '../../src/util/mask';
 import { describeDefinition, userFrame } from '../../src/util/stack';
 import type { HostContext, HostStep } from '../../src/dsl/types';
 

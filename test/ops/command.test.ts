@@ -5,7 +5,7 @@ import { command } from '../../src/ops/command';
 import { sh, secret } from '../../src/dsl/command';
 import { step } from '../../src/dsl/step';
 import { defineFact } from '../../src/dsl/fact';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { playbook } from '../../src/dsl/playbook';
 import { isPlaybookError } from '../../src/errors';
 import { fakeConnector } from '../support/fake';

@@ -3,7 +3,7 @@ import { sh } from '../../src/dsl/command';
 import { defineFact } from '../../src/dsl/fact';
 import { step } from '../../src/dsl/step';
 import { playbook } from '../../src/dsl/playbook';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import type { HostContext } from '../../src/dsl/types';
 import { fakeConnector, memoryInventory } from '../support/fake';
 

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { file, line, block, directory, symlink, absent } from '../../src/ops/files';
 import { secret } from '../../src/dsl/command';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { playbook } from '../../src/dsl/playbook';
 import { isPlaybookError } from '../../src/errors';
 import { fakeConnector } from '../support/fake';

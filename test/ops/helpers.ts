@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { playbook } from '../../src/dsl/playbook';
 import { LocalConnection } from '../../src/connection/local';
 import type { Connection } from '../../src/connection/types';

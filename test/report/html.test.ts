@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { embedJson, HtmlReportReporter, readRunReport, renderHtmlReport } from '../../src/report/html';
-import { runPlaybook } from '../../src/engine/run';
+import { runPlaybook } from '../../src/scheduler/run';
 import { expectEqual, playbook, step, sh } from '../../src/index';
 import { isUsageError } from '../../src/errors';
 import type { RunSummary } from '../../src/results/results';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Masker, maskText, secretForms } from '../../src/report/mask';
+import { Masker, maskText, secretForms } from '../../src/util/mask';
 import { maskSecrets, newMarkers, wrapCommand } from '../../src/connection/wrap';
 import { sh, secret, MASK } from '../../src/dsl/command';
 import { isSecretVarName } from '../../src/util/secret-names';

@@ -107,11 +107,32 @@ function readAs(pid: number, cwd: string, file: string): string | undefined {
   }
 }
 
+type ToolRequest = { host: string; tool: string; cwd: string; pid: number; argv: string[] };
+
+/** Runs one tool call on its lab host; a throw is the tool's internal error (exit 70), logged. */
+function toolResult(r: ToolRequest, host: NonNullable<ReturnType<World['host']>>, answer: string | undefined): ToolResult {
+  try {
+    return runTool({
+      world,
+      host,
+      tool: r.tool,
+      argv: r.argv,
+      cwd: r.cwd,
+      readFile: (f) => readAs(r.pid, r.cwd, f),
+      ...(answer !== undefined ? { answer } : {}),
+      changed: () => world.changed?.(),
+    });
+  } catch (e) {
+    log(`tool ${r.tool} on ${r.host} threw: ${(e as Error).stack}`);
+    return { kind: 'done', stdout: '', stderr: `${r.tool}: internal lab error: ${(e as Error).message}\n`, code: 70 };
+  }
+}
+
 function handleTool(sock: Socket): void {
   let buf = Buffer.alloc(0);
   let fields: string[] | undefined;
   let phase: 'request' | 'answer' = 'request';
-  let req: { host: string; tool: string; cwd: string; pid: number; argv: string[] } | undefined;
+  let req: ToolRequest | undefined;
   const send = (frag: string) => sock.write(`${frag}\0`);
 
   const run = (answer?: string) => {
@@ -122,22 +143,7 @@ function handleTool(sock: Socket): void {
       sock.end();
       return;
     }
-    let res: ToolResult;
-    try {
-      res = runTool({
-        world,
-        host,
-        tool: r.tool,
-        argv: r.argv,
-        cwd: r.cwd,
-        readFile: (f) => readAs(r.pid, r.cwd, f),
-        ...(answer !== undefined ? { answer } : {}),
-        changed: () => world.changed?.(),
-      });
-    } catch (e) {
-      log(`tool ${r.tool} on ${r.host} threw: ${(e as Error).stack}`);
-      res = { kind: 'done', stdout: '', stderr: `${r.tool}: internal lab error: ${(e as Error).message}\n`, code: 70 };
-    }
+    const res = toolResult(r, host, answer);
     flush();
     switch (res.kind) {
       case 'done': {

@@ -58,6 +58,32 @@ function driverOf(d: Dev): VfDriver {
   return d.vf ? d.vf.driver : 'mlx5_core';
 }
 
+/** drivers/<name>/: the devices bound to each driver, and its bind/unbind files (VFs only). */
+function driversDir(host: NicHostState, devs: Dev[], changed: () => void): SysNode {
+  return dir(
+    DRIVERS.map((name) => {
+      const bound: [string, SysNode][] = devs.filter((d) => driverOf(d) === name).map((d) => [d.pci, link(`../../devices/${d.pci}`)]);
+      const bindOp = (unbind: boolean) => (data: string) => {
+        const pci = data.trim();
+        const d = devs.find((x) => x.pci === pci);
+        if (!d) return 'ENODEV' as Errno;
+        if (!d.vf) return 'EBUSY' as Errno;
+        if (unbind) {
+          if (d.vf.driver !== name) return 'ENODEV' as Errno;
+          if (runningDomainUsing(host, pci)) return 'EBUSY' as Errno;
+          d.vf.driver = null;
+        } else {
+          if (d.vf.driver !== null) return 'EBUSY' as Errno;
+          d.vf.driver = name;
+        }
+        changed();
+        return null;
+      };
+      return [name, dir([...bound, ['bind', file('', bindOp(false))], ['unbind', file('', bindOp(true))]])] as [string, SysNode];
+    }),
+  );
+}
+
 export function hostTree(world: World, host: NicHostState): SysNode {
   const now = world.now();
   const devs = devicesOf(host, now);
@@ -112,28 +138,7 @@ export function hostTree(world: World, host: NicHostState): SysNode {
     }
     e.set(d.pci, dir(entries));
   }
-  const drivers = dir(
-    DRIVERS.map((name) => {
-      const bound: [string, SysNode][] = devs.filter((d) => driverOf(d) === name).map((d) => [d.pci, link(`../../devices/${d.pci}`)]);
-      const bindOp = (unbind: boolean) => (data: string) => {
-        const pci = data.trim();
-        const d = devs.find((x) => x.pci === pci);
-        if (!d) return 'ENODEV' as Errno;
-        if (!d.vf) return 'EBUSY' as Errno;
-        if (unbind) {
-          if (d.vf.driver !== name) return 'ENODEV' as Errno;
-          if (runningDomainUsing(host, pci)) return 'EBUSY' as Errno;
-          d.vf.driver = null;
-        } else {
-          if (d.vf.driver !== null) return 'EBUSY' as Errno;
-          d.vf.driver = name;
-        }
-        changed();
-        return null;
-      };
-      return [name, dir([...bound, ['bind', file('', bindOp(false))], ['unbind', file('', bindOp(true))]])] as [string, SysNode];
-    }),
-  );
+  const drivers = driversDir(host, devs, changed);
   const groups = dir(
     host.iommu ? devs.map((d) => [String(groupOf.get(d.pci)), dir([['devices', dir([[d.pci, link(`../../../../bus/pci/devices/${d.pci}`)]])]])]) : [],
   );

@@ -4,7 +4,7 @@ import { done, fail } from '../model/types';
 import { findPf } from '../model/host';
 import { migrationActive, setEswitchMode, setMigratable, visibleVfs, type Errno } from '../model/nic';
 import { uplinkPortIndex, vfPortIndex } from '../model/pci';
-import type { NicTool } from './context';
+import type { NicTool, ToolContext } from './context';
 
 export const STRERROR: Record<Errno, string> = {
   EBUSY: 'Device or resource busy',
@@ -70,6 +70,36 @@ function pfOfHandle(host: NicHostState, handle: string | undefined): PfState | u
 
 const json = (v: unknown, pretty: boolean) => (pretty ? JSON.stringify(v, null, 4) : JSON.stringify(v)) + '\n';
 
+/** A command word abbreviated as iproute2 allows: any non-empty prefix of `full`. */
+const is = (w: string | undefined, full: string) => w !== undefined && w.length > 0 && full.startsWith(w);
+
+/** `devlink port function set pci/<pf>/<port> migratable|hw_addr ...`: a VF's port function. */
+function portFunction(ctx: ToolContext, host: NicHostState, r: string[], now: number): ToolResult {
+  const [sub, handle, ...opts] = r;
+  if (!is(sub, 'set')) return fail(`Command "${sub ?? ''}" not found\n`);
+  const m = /^pci\/([^/]+)\/(\d+)$/.exec(handle ?? '');
+  const pf = m ? findPf(host, m[1]!) : undefined;
+  if (!m || !pf) return kernelError(undefined, 'ENODEV');
+  const index = Number(m[2]);
+  const vf = pf.eswitch === 'switchdev' ? visibleVfs(pf, now).find((v) => vfPortIndex(pf.pfnum, v.index) === index) : undefined;
+  if (!vf) return kernelError(undefined, 'ENODEV');
+  for (let i = 0; i < opts.length; i += 2) {
+    const [k, v] = [opts[i]!, opts[i + 1]];
+    if (k === 'migratable') {
+      if (v !== 'enable' && v !== 'disable') return fail('Error: migratable: expected "enable" or "disable".\n');
+      const e = setMigratable(pf, vf, v === 'enable');
+      if (e) return kernelError(e.message, e.errno);
+    } else if (k === 'hw_addr') {
+      if (!v || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v)) return fail(`Error: hw_addr "${v ?? ''}" is invalid.\n`);
+      vf.hwAddr = v.toLowerCase();
+    } else if (k === 'roce' || k === 'state') {
+      /* accepted, not modelled */
+    } else return fail(`Unknown option "${k}"\n`);
+  }
+  ctx.changed();
+  return done();
+}
+
 export const devlink: NicTool = (ctx, host) => {
   const args: string[] = [];
   let asJson = false;
@@ -84,7 +114,6 @@ export const devlink: NicTool = (ctx, host) => {
   }
   const now = ctx.world.now();
   const [obj, ...rest] = args;
-  const is = (w: string | undefined, full: string) => w !== undefined && w.length > 0 && full.startsWith(w);
   if (is(obj, 'dev')) {
     const [cmd, ...r] = rest;
     if (cmd === undefined || is(cmd, 'show') || is(cmd, 'list')) {
@@ -127,31 +156,7 @@ export const devlink: NicTool = (ctx, host) => {
       if (asJson) return done(json({ port: Object.fromEntries(list.map((p) => [p.handle, p.json])) }, pretty));
       return done(list.map((p) => p.text).join(''));
     }
-    if (is(cmd, 'function')) {
-      const [sub, handle, ...opts] = r;
-      if (!is(sub, 'set')) return fail(`Command "${sub ?? ''}" not found\n`);
-      const m = /^pci\/([^/]+)\/(\d+)$/.exec(handle ?? '');
-      const pf = m ? findPf(host, m[1]!) : undefined;
-      if (!m || !pf) return kernelError(undefined, 'ENODEV');
-      const index = Number(m[2]);
-      const vf = pf.eswitch === 'switchdev' ? visibleVfs(pf, now).find((v) => vfPortIndex(pf.pfnum, v.index) === index) : undefined;
-      if (!vf) return kernelError(undefined, 'ENODEV');
-      for (let i = 0; i < opts.length; i += 2) {
-        const [k, v] = [opts[i]!, opts[i + 1]];
-        if (k === 'migratable') {
-          if (v !== 'enable' && v !== 'disable') return fail('Error: migratable: expected "enable" or "disable".\n');
-          const e = setMigratable(pf, vf, v === 'enable');
-          if (e) return kernelError(e.message, e.errno);
-        } else if (k === 'hw_addr') {
-          if (!v || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v)) return fail(`Error: hw_addr "${v ?? ''}" is invalid.\n`);
-          vf.hwAddr = v.toLowerCase();
-        } else if (k === 'roce' || k === 'state') {
-          /* accepted, not modelled */
-        } else return fail(`Unknown option "${k}"\n`);
-      }
-      ctx.changed();
-      return done();
-    }
+    if (is(cmd, 'function')) return portFunction(ctx, host, r, now);
     return fail(`Command "${cmd}" not found\n`);
   }
   if (obj === undefined) return fail('Usage: devlink [ OPTIONS ] OBJECT { COMMAND | help }\nwhere  OBJECT := { dev | port | sb | monitor | dpipe | resource | region | health | trap | rate | lc }\n');

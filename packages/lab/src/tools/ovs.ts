@@ -43,51 +43,57 @@ function show(host: NicHostState, now: number): string {
 
 const unquote = (v: string) => (v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v);
 
+/** The Open_vSwitch table's one row (`.`), whose other_config column is all the lab models. */
+function checkRow(t: string | undefined, rec: string | undefined): void {
+  if (t !== 'Open_vSwitch' && t !== 'open_vswitch' && t !== 'o') throw new OvsError(`ovs-vsctl: unknown table "${t ?? ''}"`);
+  if (rec !== '.') throw new OvsError(`ovs-vsctl: no row "${rec ?? ''}" in table Open_vSwitch`);
+}
+
+/** `get`, `set` and `remove` on Open_vSwitch . other_config. */
+function otherConfigOp(o: NicHostState['ovs'], verb: 'get' | 'set' | 'remove', a: string[], opts: { ifExists: boolean }): string {
+  checkRow(a[0], a[1]);
+  if (verb === 'get') {
+    let out = '';
+    for (const colKey of a.slice(2)) {
+      const [col, key] = colKey.split(':', 2);
+      if (col !== 'other_config') throw new OvsError(`ovs-vsctl: Open_vSwitch does not contain a column whose name matches "${col}"`);
+      if (key === undefined) out += `${formatOvsMap(o.otherConfig)}\n`;
+      else {
+        const v = o.otherConfig[unquote(key)];
+        if (v === undefined) {
+          if (opts.ifExists) continue;
+          throw new OvsError(`ovs-vsctl: no key "${unquote(key)}" in Open_vSwitch record "." column other_config`);
+        }
+        out += `${ovsString(v)}\n`;
+      }
+    }
+    return out;
+  }
+  const items = a.slice(2);
+  if (verb === 'remove') {
+    const [col, ...keys] = items;
+    if (col !== 'other_config') throw new OvsError(`ovs-vsctl: Open_vSwitch does not contain a column whose name matches "${col ?? ''}"`);
+    for (const k of keys) delete o.otherConfig[unquote(k.split('=')[0]!)];
+    return '';
+  }
+  for (const it of items) {
+    const m = /^other_config:("?[^=]+"?)=(.*)$/.exec(it);
+    if (!m) throw new OvsError(`ovs-vsctl: ${it}: argument does not end in "=" followed by a value.`);
+    o.otherConfig[unquote(m[1]!)] = unquote(m[2]!);
+  }
+  return '';
+}
+
 function runOne(host: NicHostState, cmd: string[], opts: { mayExist: boolean; ifExists: boolean }, now: number): string {
   const o = host.ovs;
   const [verb, ...a] = cmd;
-  const table = (t: string | undefined, rec: string | undefined) => {
-    if (t !== 'Open_vSwitch' && t !== 'open_vswitch' && t !== 'o') throw new OvsError(`ovs-vsctl: unknown table "${t ?? ''}"`);
-    if (rec !== '.') throw new OvsError(`ovs-vsctl: no row "${rec ?? ''}" in table Open_vSwitch`);
-  };
   switch (verb) {
     case 'show':
       return show(host, now);
-    case 'get': {
-      table(a[0], a[1]);
-      let out = '';
-      for (const colKey of a.slice(2)) {
-        const [col, key] = colKey.split(':', 2);
-        if (col !== 'other_config') throw new OvsError(`ovs-vsctl: Open_vSwitch does not contain a column whose name matches "${col}"`);
-        if (key === undefined) out += `${formatOvsMap(o.otherConfig)}\n`;
-        else {
-          const v = o.otherConfig[unquote(key)];
-          if (v === undefined) {
-            if (opts.ifExists) continue;
-            throw new OvsError(`ovs-vsctl: no key "${unquote(key)}" in Open_vSwitch record "." column other_config`);
-          }
-          out += `${ovsString(v)}\n`;
-        }
-      }
-      return out;
-    }
+    case 'get':
     case 'set':
-    case 'remove': {
-      table(a[0], a[1]);
-      const items = a.slice(2);
-      if (verb === 'remove') {
-        const [col, ...keys] = items;
-        if (col !== 'other_config') throw new OvsError(`ovs-vsctl: Open_vSwitch does not contain a column whose name matches "${col ?? ''}"`);
-        for (const k of keys) delete o.otherConfig[unquote(k.split('=')[0]!)];
-        return '';
-      }
-      for (const it of items) {
-        const m = /^other_config:("?[^=]+"?)=(.*)$/.exec(it);
-        if (!m) throw new OvsError(`ovs-vsctl: ${it}: argument does not end in "=" followed by a value.`);
-        o.otherConfig[unquote(m[1]!)] = unquote(m[2]!);
-      }
-      return '';
-    }
+    case 'remove':
+      return otherConfigOp(o, verb, a, opts);
     case 'add-br': {
       const name = a[0];
       if (!name) throw new OvsError("ovs-vsctl: 'add-br' command requires at least 1 arguments");

@@ -1,9 +1,9 @@
 /** virsh: list, dumpxml, nodedev-detach/reattach, attach-device, detach-device, migrate, domjobinfo, start, destroy. */
-import type { DomainState, NicHostState } from '../model/types';
+import type { DomainState, NicHostState, ToolResult } from '../model/types';
 import { done, fail } from '../model/types';
 import { attachHostdevs, detachHostdevs, findDomain, migrateDomain, nodedevDetach, nodedevReattach, parseHostdevXml } from '../model/libvirt';
 import { pciFromNodedev } from '../model/pci';
-import type { NicTool } from './context';
+import type { NicTool, ToolContext } from './context';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -84,6 +84,67 @@ function jobinfo(job: { operation: string; elapsedMs: number; dataBytes: number 
 
 const noDomain = (name: string) => fail(`error: failed to get domain '${name}'\n`);
 
+/** A parsed virsh command line: the subcommand, its --flags, positional words and `--opt value`s. */
+interface VirshArgs {
+  cmd: string;
+  flags: Set<string>;
+  pos: string[];
+  opt: (name: string) => string | undefined;
+}
+
+/** `nodedev-detach` / `nodedev-reattach pci_0000_...`: a VF between its driver and vfio-pci. */
+function nodedevOp(ctx: ToolContext, host: NicHostState, { cmd, pos, opt }: VirshArgs): ToolResult {
+  const w = ctx.world;
+  const name = pos.find((p) => p !== opt('--driver')) ?? '';
+  const pci = pciFromNodedev(name);
+  if (!pci) return fail(`error: Could not find matching device '${name}'\nerror: Node device not found: no node device with matching name '${name}'\n`);
+  const r = cmd === 'nodedev-reattach' ? nodedevReattach(w, host, pci) : nodedevDetach(w, host, pci, opt('--driver'));
+  if (!r.ok) {
+    if (r.error.startsWith('Device ')) return fail(`error: Could not find matching device '${name}'\nerror: Node device not found: no node device with matching name '${name}'\n`);
+    return fail(`error: Failed to ${cmd === 'nodedev-reattach' ? 're-attach' : 'detach'} device ${name}\nerror: ${r.error}\n`);
+  }
+  ctx.changed();
+  return done(`Device ${name} ${cmd === 'nodedev-reattach' ? 're-attached' : 'detached'}\n\n`);
+}
+
+/** `attach-device` / `detach-device DOMAIN FILE`: hostdevs from the caller's XML file. */
+function hostdevOp(ctx: ToolContext, host: NicHostState, { cmd, flags, pos, opt }: VirshArgs): ToolResult {
+  const w = ctx.world;
+  const [domName, file] = [opt('--domain') ?? pos[0], opt('--file') ?? pos[1]];
+  if (!domName || !file) return fail(`error: command '${cmd}' requires <domain> and <file> options\n`);
+  const d = findDomain(host, domName);
+  if (!d) return noDomain(domName);
+  const xml = ctx.readFile(file);
+  if (xml === undefined) return fail(`error: Failed to open file '${file}': No such file or directory\n`);
+  const devs = parseHostdevXml(xml);
+  const verb = cmd === 'attach-device' ? 'attach' : 'detach';
+  if (typeof devs === 'string') return fail(`error: Failed to ${verb} device from ${file}\nerror: ${devs}\n`);
+  if (d.state !== 'running' && flags.has('--live')) return fail(`error: Failed to ${verb} device from ${file}\nerror: Requested operation is not valid: domain is not running\n`);
+  const r = verb === 'attach' ? attachHostdevs(w, host, d, devs) : detachHostdevs(w, host, d, devs);
+  if (!r.ok) return fail(`error: Failed to ${verb} device from ${file}\nerror: ${r.error}\n`);
+  ctx.changed();
+  return done(`Device ${verb === 'attach' ? 'attached' : 'detached'} successfully\n\n`);
+}
+
+/** `migrate DOMAIN qemu+ssh://HOST/system`: moves the domain (and its VFs) to another lab host. */
+function migrate(ctx: ToolContext, host: NicHostState, { flags, pos, opt }: VirshArgs): ToolResult {
+  const w = ctx.world;
+  const domName = opt('--domain') ?? pos[0];
+  const desturi = opt('--desturi') ?? pos[1];
+  if (!domName) return fail("error: command 'migrate' requires <domain> option\n");
+  if (!desturi) return fail("error: command 'migrate' requires <desturi> option\n");
+  const d = findDomain(host, domName);
+  if (!d) return noDomain(domName);
+  const m = /^qemu(?:\+ssh|\+tcp|\+tls)?:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/system/.exec(desturi);
+  if (!m) return fail(`error: invalid argument: could not parse destination URI '${desturi}'\n`);
+  const dst = w.resolveHost(m[1]!);
+  if (!dst) return fail(`error: failed to connect to the hypervisor\nerror: Cannot recv data: ssh: Could not resolve hostname ${m[1]}: Name or service not known: Connection reset by peer\n`);
+  const r = migrateDomain(w, host, d, dst, { live: flags.has('--live'), postcopy: flags.has('--postcopy') || flags.has('--postcopy-after-precopy') });
+  if (!r.ok) return fail(`error: ${r.error}\n`);
+  ctx.changed();
+  return done('', flags.has('--verbose') ? 'Migration: [100.00 %]\n' : '');
+}
+
 export const virsh: NicTool = (ctx, host) => {
   // `-c URI` / `--connect URI` are accepted and ignored: one hypervisor per host.
   const argv: string[] = [];
@@ -117,51 +178,13 @@ export const virsh: NicTool = (ctx, host) => {
     }
     case 'nodedev-detach':
     case 'nodedev-dettach':
-    case 'nodedev-reattach': {
-      const name = pos.find((p) => p !== opt('--driver')) ?? '';
-      const pci = pciFromNodedev(name);
-      if (!pci) return fail(`error: Could not find matching device '${name}'\nerror: Node device not found: no node device with matching name '${name}'\n`);
-      const r = cmd === 'nodedev-reattach' ? nodedevReattach(w, host, pci) : nodedevDetach(w, host, pci, opt('--driver'));
-      if (!r.ok) {
-        if (r.error.startsWith('Device ')) return fail(`error: Could not find matching device '${name}'\nerror: Node device not found: no node device with matching name '${name}'\n`);
-        return fail(`error: Failed to ${cmd === 'nodedev-reattach' ? 're-attach' : 'detach'} device ${name}\nerror: ${r.error}\n`);
-      }
-      ctx.changed();
-      return done(`Device ${name} ${cmd === 'nodedev-reattach' ? 're-attached' : 'detached'}\n\n`);
-    }
+    case 'nodedev-reattach':
+      return nodedevOp(ctx, host, { cmd, flags, pos, opt });
     case 'attach-device':
-    case 'detach-device': {
-      const [domName, file] = [opt('--domain') ?? pos[0], opt('--file') ?? pos[1]];
-      if (!domName || !file) return fail(`error: command '${cmd}' requires <domain> and <file> options\n`);
-      const d = findDomain(host, domName);
-      if (!d) return noDomain(domName);
-      const xml = ctx.readFile(file);
-      if (xml === undefined) return fail(`error: Failed to open file '${file}': No such file or directory\n`);
-      const devs = parseHostdevXml(xml);
-      const verb = cmd === 'attach-device' ? 'attach' : 'detach';
-      if (typeof devs === 'string') return fail(`error: Failed to ${verb} device from ${file}\nerror: ${devs}\n`);
-      if (d.state !== 'running' && flags.has('--live')) return fail(`error: Failed to ${verb} device from ${file}\nerror: Requested operation is not valid: domain is not running\n`);
-      const r = verb === 'attach' ? attachHostdevs(w, host, d, devs) : detachHostdevs(w, host, d, devs);
-      if (!r.ok) return fail(`error: Failed to ${verb} device from ${file}\nerror: ${r.error}\n`);
-      ctx.changed();
-      return done(`Device ${verb === 'attach' ? 'attached' : 'detached'} successfully\n\n`);
-    }
-    case 'migrate': {
-      const domName = opt('--domain') ?? pos[0];
-      const desturi = opt('--desturi') ?? pos[1];
-      if (!domName) return fail("error: command 'migrate' requires <domain> option\n");
-      if (!desturi) return fail("error: command 'migrate' requires <desturi> option\n");
-      const d = findDomain(host, domName);
-      if (!d) return noDomain(domName);
-      const m = /^qemu(?:\+ssh|\+tcp|\+tls)?:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/system/.exec(desturi);
-      if (!m) return fail(`error: invalid argument: could not parse destination URI '${desturi}'\n`);
-      const dst = w.resolveHost(m[1]!);
-      if (!dst) return fail(`error: failed to connect to the hypervisor\nerror: Cannot recv data: ssh: Could not resolve hostname ${m[1]}: Name or service not known: Connection reset by peer\n`);
-      const r = migrateDomain(w, host, d, dst, { live: flags.has('--live'), postcopy: flags.has('--postcopy') || flags.has('--postcopy-after-precopy') });
-      if (!r.ok) return fail(`error: ${r.error}\n`);
-      ctx.changed();
-      return done('', flags.has('--verbose') ? 'Migration: [100.00 %]\n' : '');
-    }
+    case 'detach-device':
+      return hostdevOp(ctx, host, { cmd, flags, pos, opt });
+    case 'migrate':
+      return migrate(ctx, host, { cmd, flags, pos, opt });
     case 'domjobinfo': {
       const name = pos[0] ?? '';
       const d = findDomain(host, name);

@@ -5,13 +5,13 @@
 import type { Playbook, Step, Vars } from '../dsl/types';
 import type { Connection } from '../connection/types';
 import type { Inventory } from '../inventory/types';
-import { Masker } from '../report/mask';
+import { Masker } from '../util/mask';
 import type { Reporter } from '../report/types';
 import { planRun, type Plan } from '../plan/plan';
 import type { StepFilter } from '../plan/select';
 import { validatePlan } from '../plan/validate';
 import { applySchema } from '../plan/schema';
-import { runLinear } from '../scheduler/linear';
+import { runLinear } from './linear';
 import type { RunSummary } from '../results/results';
 
 export interface EngineOptions extends StepFilter {

@@ -2,8 +2,9 @@
  * Secret masking, the one implementation: the engine, the reporters and the connections all
  * mask through a Masker. A secret is masked by value, in every form it takes on its way out.
  */
-import { MASK, isSecret, quote } from '../dsl/command';
-import { isSecretVarName } from '../util/secret-names';
+import { isSecret, quote } from './shell';
+import { MASK } from './secret-names';
+import { isSecretVarName } from './secret-names';
 
 /** What quote() puts between the single quotes: `Se'cret` → `Se'\''cret`. */
 function insideSingleQuotes(v: string): string {
