@@ -12,7 +12,17 @@ export { byVar } from './dsl/group';
 export { block } from './dsl/block';
 export type { BlockOptions } from './dsl/block';
 export { flushHandlers } from './dsl/handlers';
-export type { StandardSchemaV1, InferVars } from './dsl/schema';
+export type {
+  StandardSchemaV1,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaSuccess,
+  StandardSchemaFailure,
+  StandardSchemaIssue,
+  StandardSchemaPathSegment,
+  StandardSchemaTypes,
+  InferVars,
+} from './dsl/schema';
 export { expectEqual, expectThat, fail, describeEvidence } from './dsl/expect';
 export { sh, argv, raw, quote, secret, isSecret } from './dsl/command';
 export { defineFact } from './dsl/fact';
@@ -46,6 +56,8 @@ export type { Evidence } from './errors';
 // the standard library: operations (ops.file(...)) and facts (h.facts.get(facts.osRelease))
 export * as ops from './ops/index';
 export * as facts from './facts/index';
+export type { OsRelease, KernelCmdline, Cpus, Memory, Mount, Packages, PackageVersion, ServiceState, NetInterface, InterfaceAddress, FileInfo, FileText, FileType } from './facts/index';
+export type { FileOptions, LineOptions, BlockOptions as BlockInFileOptions, DirectoryOptions, SymlinkOptions, AbsentOptions, CommandOptions, OpOptions, Attrs } from './ops/index';
 
 // errors: classes to throw, type guards to recognise them (by their `code`, also across installs)
 export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError, FactParseError } from './errors';

@@ -31,3 +31,4 @@ import * as authoring from './index';
 import { provideOwnModules } from './load/evaluate';
 // this module's own exports object (a self-import would be a cycle); under vitest, a view of its ES exports
 provideOwnModules({ marshal: authoring, 'marshal/runner': module.exports as object });
+export type { Vault, VaultSecret, VaultWhere } from './inventory/vault';

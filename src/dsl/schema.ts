@@ -6,38 +6,35 @@
  * Marshal depends on no schema library.
  */
 
-/** The Standard Schema interface (v1), as published by standard-schema/spec. */
+/** The Standard Schema interface (v1), as published by standard-schema/spec (its namespace members as top-level names). */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
-  readonly '~standard': StandardSchemaV1.Props<Input, Output>;
+  readonly '~standard': StandardSchemaProps<Input, Output>;
 }
 
-export declare namespace StandardSchemaV1 {
-  export interface Props<Input = unknown, Output = Input> {
-    readonly version: 1;
-    readonly vendor: string;
-    readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>;
-    readonly types?: Types<Input, Output> | undefined;
-  }
-  export type Result<Output> = SuccessResult<Output> | FailureResult;
-  export interface SuccessResult<Output> {
-    readonly value: Output;
-    readonly issues?: undefined;
-  }
-  export interface FailureResult {
-    readonly issues: ReadonlyArray<Issue>;
-  }
-  export interface Issue {
-    readonly message: string;
-    readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined;
-  }
-  export interface PathSegment {
-    readonly key: PropertyKey;
-  }
-  export interface Types<Input = unknown, Output = Input> {
-    readonly input: Input;
-    readonly output: Output;
-  }
-  export type InferOutput<Schema extends StandardSchemaV1> = NonNullable<Schema['~standard']['types']>['output'];
+export interface StandardSchemaProps<Input = unknown, Output = Input> {
+  readonly version: 1;
+  readonly vendor: string;
+  readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+  readonly types?: StandardSchemaTypes<Input, Output> | undefined;
+}
+export type StandardSchemaResult<Output> = StandardSchemaSuccess<Output> | StandardSchemaFailure;
+export interface StandardSchemaSuccess<Output> {
+  readonly value: Output;
+  readonly issues?: undefined;
+}
+export interface StandardSchemaFailure {
+  readonly issues: ReadonlyArray<StandardSchemaIssue>;
+}
+export interface StandardSchemaIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | StandardSchemaPathSegment> | undefined;
+}
+export interface StandardSchemaPathSegment {
+  readonly key: PropertyKey;
+}
+export interface StandardSchemaTypes<Input = unknown, Output = Input> {
+  readonly input: Input;
+  readonly output: Output;
 }
 
 export function isStandardSchema(v: unknown): v is StandardSchemaV1 {
@@ -45,9 +42,11 @@ export function isStandardSchema(v: unknown): v is StandardSchemaV1 {
 }
 
 /** `port` or `servers.0.name`: where in the vars an issue is. */
-export function issuePath(issue: StandardSchemaV1.Issue): string {
+export function issuePath(issue: StandardSchemaIssue): string {
   return (issue.path ?? []).map((p) => String(typeof p === 'object' && p !== null && 'key' in p ? p.key : p)).join('.');
 }
 
+type InferOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
+
 /** The vars type a schema describes: `playbook<InferVars<typeof schema>>({ schema, ... })`. */
-export type InferVars<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S> extends object ? StandardSchemaV1.InferOutput<S> : never;
+export type InferVars<S extends StandardSchemaV1> = InferOutput<S> extends object ? InferOutput<S> : never;

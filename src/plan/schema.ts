@@ -1,11 +1,11 @@
 /** A playbook's vars schema applied to every host's merged vars, before any host is touched. */
 import { UsageError } from '../errors';
-import { issuePath, type StandardSchemaV1 } from '../dsl/schema';
+import { issuePath, type StandardSchemaIssue, type StandardSchemaV1 } from '../dsl/schema';
 import type { Vars } from '../dsl/types';
 import type { Plan, PlannedHost } from './plan';
 
 /** The value an issue is about, for "saw ...": what the inventory or -e gave. */
-function seenAt(vars: Vars, issue: StandardSchemaV1.Issue): unknown {
+function seenAt(vars: Vars, issue: StandardSchemaIssue): unknown {
   let v: unknown = vars;
   for (const p of issue.path ?? []) {
     const key = typeof p === 'object' && p !== null && 'key' in p ? p.key : p;
