@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initProject, packageName } from '../../src/init/scaffold';
 import { typecheckPlaybook } from '../../src/load/typecheck';
-import { loadPlaybook } from '../../src/load/index';
+import { loadPlaybook } from '../../src/runner-api'; // provides 'marshal' to the playbooks it loads
 import { ROOT, marshal } from '../support/cli';
 
 const base = mkdtempSync(join(tmpdir(), 'marshal-init-'));
