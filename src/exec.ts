@@ -10,14 +10,14 @@ import { playbook } from './dsl/playbook';
 import { step } from './dsl/step';
 import { raw } from './dsl/command';
 import type { ExecResult, HostKeyPolicy } from './connection/types';
-import { ConnectionPool, specFromHostVars } from './connection/index';
+import { ConnectionPool } from './connection/index';
+import { hostConnections } from './runner';
 import type { Vars } from './dsl/types';
 import type { RunSummary, StepResult } from './results/results';
 import type { PlayStartEvent, Reporter } from './report/types';
 import { banner, recapLines } from './report/recap';
 import { Masker } from './util/mask';
 import { escapeControls } from './util/terminal-text';
-import { parseBytes } from './util/bytes';
 import { StepFailure, UsageError } from './errors';
 
 export interface ExecCommandOptions {
@@ -131,7 +131,6 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
   const plan = planRun({ playbook: pb, inventory, ...(o.limit ? { limit: o.limit } : {}), ...(o.extraVars ? { extraVars: o.extraVars } : {}) });
   if (plan.hosts.length === 0) throw new UsageError(`marshal exec: no hosts match "${o.pattern}"${o.limit ? ` with --limit ${o.limit}` : ''}`);
   const masker = o.masker ?? new Masker();
-  const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
   const pool = new ConnectionPool({ connectConcurrency: 32 });
   try {
     return await runPlaybook({
@@ -144,17 +143,7 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
       ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
       masker,
       reporters: [new ExecReporter(outputs, (t) => masker.mask(t), o.out)],
-      checkHost: (host, vars) => void specFromHostVars(host, vars),
-      connect: (host, vars) =>
-        pool.get(
-          specFromHostVars(host, vars, {
-            ...(o.hostKeyChecking ? { hostKeyPolicy: o.hostKeyChecking } : {}),
-            ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
-            ...(o.privateKey ? { privateKeyFile: o.privateKey } : {}),
-            ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
-            ...(o.user ? { user: o.user } : {}),
-          }),
-        ),
+      ...hostConnections(o, pool),
     });
   } finally {
     await pool.closeAll();

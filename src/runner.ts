@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { loadInventory } from './inventory/index';
 import { loadPlaybook } from './load/index';
-import { runPlaybook } from './scheduler/run';
+import { runPlaybook, type EngineOptions } from './scheduler/run';
 import { planRun, type Plan } from './plan/plan';
 import type { RunSummary } from './results/results';
 import type { Step, Vars } from './dsl/types';
@@ -89,13 +89,38 @@ export function listHosts(p: Plan): string {
   return [`playbook: ${p.playbook.name}`, '', `  play #1 (${p.playbook.hosts}): ${p.playbook.name}`, `    pattern: ['${p.playbook.hosts}']`, `    hosts (${p.hosts.length}):`, ...p.hosts.map((h) => `      ${h}`)].join('\n') + '\n';
 }
 
+/** The connection flags `run` and `exec` share (each host's own vars beat them). */
+export interface ConnectionFlags {
+  hostKeyChecking?: HostKeyPolicy;
+  connectTimeout?: number;
+  privateKey?: string;
+  user?: string;
+  /** Output kept per stream per command, e.g. '1MiB'. */
+  maxOutput?: string;
+}
+
+/** The engine's connect and checkHost for these flags, over `pool`. */
+export function hostConnections(o: ConnectionFlags, pool: ConnectionPool): Pick<EngineOptions, 'connect' | 'checkHost'> {
+  const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
+  const defaults = {
+    ...(o.hostKeyChecking ? { hostKeyPolicy: o.hostKeyChecking } : {}),
+    ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
+    ...(o.privateKey ? { privateKeyFile: o.privateKey } : {}),
+    ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
+    ...(o.user ? { user: o.user } : {}),
+  };
+  return {
+    checkHost: (host, vars) => void specFromHostVars(host, vars),
+    connect: (host, vars) => pool.get(specFromHostVars(host, vars, defaults)),
+  };
+}
+
 export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> {
   if (o.report) checkOutputPath(o.report, '--report');
   if (o.logFile) checkOutputPath(o.logFile, '--log-file');
   if (o.reportHtml) checkOutputPath(o.reportHtml, '--report-html');
   const p = await plan(o);
   const masker = o.masker ?? new Masker();
-  const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
   const consoleReporter = new ConsoleReporter({ ...(o.out ? { out: o.out } : {}), verbosity: o.verbose ?? 0, ...(o.color !== undefined ? { color: o.color } : {}) });
   const reporters: Reporter[] = [consoleReporter];
   if (o.logFile) reporters.push(new PinoLogReporter(resolve(o.logFile)));
@@ -124,17 +149,7 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
       ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
       masker,
       reporters,
-      checkHost: (host, vars) => void specFromHostVars(host, vars),
-      connect: (host, vars) =>
-        pool.get(
-          specFromHostVars(host, vars, {
-            ...(o.hostKeyChecking ? { hostKeyPolicy: o.hostKeyChecking } : {}),
-            ...(o.connectTimeout !== undefined ? { connectTimeoutMs: o.connectTimeout * 1000 } : {}),
-            ...(o.privateKey ? { privateKeyFile: o.privateKey } : {}),
-            ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
-            ...(o.user ? { user: o.user } : {}),
-          }),
-        ),
+      ...hostConnections(o, pool),
     });
   } finally {
     await pool.closeAll();

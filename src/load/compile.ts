@@ -5,7 +5,8 @@
  * Marshal's own API (evaluate.ts), packages load from node_modules as usual.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Loader, Message, Plugin } from 'esbuild';
 import { PlaybookError } from '../errors';
@@ -76,17 +77,12 @@ function fromCache(entry: string): Compiled | undefined {
   }
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file); // a concurrent run reads the old state or the whole file
-}
 
 function store(c: Compiled, entry: string, inputs: Inputs): void {
   try {
     mkdirSync(compileCacheDir(), { recursive: true });
-    writeAtomic(c.file, c.code);
-    writeAtomic(manifestOf(entry), JSON.stringify(inputs));
+    writeFileAtomic(c.file, c.code); // a concurrent run reads the old state or the whole file
+    writeFileAtomic(manifestOf(entry), JSON.stringify(inputs));
   } catch {
     /* a read-only install still works, just without the cache */
   }

@@ -2,14 +2,10 @@
  * Secret masking, the one implementation: the engine, the reporters and the connections all
  * mask through a Masker. A secret is masked by value, in every form it takes on its way out.
  */
-import { isSecret, quote } from './shell';
+import { insideSingleQuotes, isSecret, quote } from './shell';
 import { MASK } from './secret-names';
 import { isSecretVarName } from './secret-names';
 
-/** What quote() puts between the single quotes: `Se'cret` → `Se'\''cret`. */
-function insideSingleQuotes(v: string): string {
-  return v.replace(/'/g, `'\\''`);
-}
 
 /** A string as it appears inside a JSON string literal. */
 function jsonInside(v: string): string {

@@ -28,9 +28,14 @@ export function isSecret(v: unknown): v is Secret {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SECRET] === true;
 }
 
+/** What goes between the single quotes of quote(): each `'` becomes `'\\''`. */
+export function insideSingleQuotes(value: string): string {
+  return value.replace(/'/g, `'\\''`);
+}
+
 /** POSIX single-quote: safe for sh, bash, dash and zsh, whatever the value holds. */
 export function quote(value: string): string {
   if (value === '') return "''";
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) && !value.startsWith('-')) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+  return `'${insideSingleQuotes(value)}'`;
 }
