@@ -5,6 +5,7 @@
  *   npm run bench               full run (3 runs each, N up to 500), rewrites docs/
  *   npm run bench -- --quick    smoke run (1 run each, small N), writes bench/.work/ only
  *   options: --runs <n>  --out <dir>  --no-ansible  --render-only (docs from bench/.work/results.json)
+ *            --head-to-head (W(50,10) Marshal vs floor only, with --no-ansible: a check after a change)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,8 @@ interface Config {
   sSeries: number[];
   sSeriesHosts: number;
   listSteps: number;
+  /** --head-to-head: only W(50,10), Marshal vs the floor (5 alternating runs), printed, no docs written. */
+  headToHeadOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Config {
@@ -51,6 +54,7 @@ function parseArgs(argv: string[]): Config {
     sSeries: quick ? [1, 10] : [1, 10, 100],
     sSeriesHosts: quick ? 10 : 50,
     listSteps: 20,
+    headToHeadOnly: argv.includes('--head-to-head'),
   };
 }
 
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
   const stale = killLeftovers(fleetDir);
   if (stale) say(`bench: ended ${stale} sshd processes left by an interrupted bench`);
 
-  const maxN = Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
+  const maxN = cfg.headToHeadOnly ? cfg.contenders.n : Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
   say(`bench: starting ${maxN} sshd hosts on 127.100.x.y (clean /root, no ~/.bashrc) ...`);
   const t0 = performance.now();
   let fleet: Fleet | undefined;
@@ -177,6 +181,11 @@ async function main(): Promise<void> {
       for (const k of rotated) samples[k].push(await timed(`${k} run ${samples[k].length + 1}`, k, invocations[k], n, s));
     }
     for (const k of kinds) results.contenders.push({ label: k, n, s, samples: samples[k], median: summarise(samples[k]) });
+    if (cfg.headToHeadOnly) {
+      // a quick check after a change (e.g. a refactor): the ratio only, docs/benchmarks.md untouched
+      for (const c of results.contenders) say(`${c.label}: ${c.samples.map((x) => secs(x.wallMs)).join(', ')}`);
+      return;
+    }
 
     // 2. Marshal (and the floor, for reference) as N grows.
     say(`\nN series (S=${cfg.nSeriesSteps}): marshal and floor`);
