@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type TestFleet } from '../support/sshd';
@@ -23,6 +24,7 @@ describe.skipIf(!hasSudo)('password login and sudo become (needs sudo installed:
   afterAll(async () => {
     await alice?.close();
     await fleet?.stop();
+    rmSync(join('/tmp', `marshal-accounts-${process.pid}-0`), { recursive: true, force: true });
   });
 
   it('logs in with a password', async () => {

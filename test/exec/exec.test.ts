@@ -3,7 +3,7 @@
  * with run's recap and exit codes (0, 2 a host failed, 4 unreachable, 1 usage).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loopbackAddress, startFleet, type TestFleet } from '../support/sshd';
 import { marshal } from '../support/cli';
@@ -14,14 +14,18 @@ let fleet: TestFleet;
 let inv: string;
 const sudo = sudoAvailable();
 
+const ACCOUNTS = join('/tmp', `marshal-exec-accounts-${process.pid}`);
 beforeAll(async () => {
   fleet = await startFleet(2, () =>
-    sudo ? { binds: labAccounts(join('/tmp', `marshal-exec-accounts-${process.pid}`)), extraConfig: ['Match User alice', '  PasswordAuthentication yes'] } : {},
+    sudo ? { binds: labAccounts(ACCOUNTS), extraConfig: ['Match User alice', '  PasswordAuthentication yes'] } : {},
   );
   // zeta before alpha: inventory order, not name order nor completion order
   inv = inventory('fleet.ini', { zeta: sshVars(fleet, fleet.hosts[0]!), alpha: sshVars(fleet, fleet.hosts[1]!) });
 }, 60_000);
-afterAll(async () => fleet?.stop());
+afterAll(async () => {
+  await fleet?.stop();
+  rmSync(ACCOUNTS, { recursive: true, force: true });
+});
 
 function inventory(file: string, hosts: Record<string, HostVars>): string {
   const path = join(fleet.dir, file);

@@ -3,7 +3,7 @@
  * whatever the faulty ones do. Shared by the default suite (20 hosts) and `npm run test:fleet`
  * (200 hosts, test/faults/fleet200.fleet.ts).
  */
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackAddress, makeClientKey, startFleet, type TestFleet, type TestHost } from '../support/sshd';
@@ -36,7 +36,8 @@ export async function runFleetCase(total: number, faulty: Partial<Record<Fault, 
   // spread the faulty hosts through the fleet instead of bunching them at the start
   const order = kinds.map((k, i) => ({ k, key: (i * 7919) % total })).sort((a, b) => a.key - b.key).map((x) => x.k);
 
-  const stranger = makeClientKey(mkdtempSync(join(tmpdir(), 'marshal-stranger-')));
+  const strangerDir = mkdtempSync(join(tmpdir(), 'marshal-stranger-'));
+  const stranger = makeClientKey(strangerDir);
   const needsServer = (k: Fault | undefined) => k === undefined || k === 'wrongkey' || k === 'hang' || k === 'drop';
   const serverKinds = order.filter(needsServer);
   let healthyCount = 0;
@@ -95,6 +96,7 @@ export async function runFleetCase(total: number, faulty: Partial<Record<Fault, 
     async stop() {
       await Promise.all(fakes.map((f) => f.close()));
       await fleet.stop();
+      rmSync(strangerDir, { recursive: true, force: true });
     },
   };
 }

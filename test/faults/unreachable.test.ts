@@ -5,7 +5,7 @@
  * hosts finish; exit 4.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackAddress, makeClientKey, startFleet, type TestFleet } from '../support/sshd';
@@ -22,15 +22,18 @@ let silent: FakeEndpoint;
 let keyProxy: FakeEndpoint;
 let pwProxy: FakeEndpoint;
 let inventory: string;
+let strangerDir: string | undefined;
+const ACCOUNTS = join('/tmp', `marshal-faults-accounts-${process.pid}`);
 
 beforeAll(async () => {
   // hosts 1-2 healthy; host 3 trusts another key; host 4 has alice (password logins)
-  const stranger = makeClientKey(mkdtempSync(join(tmpdir(), 'marshal-stranger-')));
+  strangerDir = mkdtempSync(join(tmpdir(), 'marshal-stranger-'));
+  const stranger = makeClientKey(strangerDir);
   fleet = await startFleet(4, (i) =>
     i === 2
       ? { authorizedKeys: [stranger.publicKey] }
       : i === 3
-        ? { binds: labAccounts(join('/tmp', `marshal-faults-accounts-${process.pid}`)), extraConfig: ['Match User alice', '  PasswordAuthentication yes'] }
+        ? { binds: labAccounts(ACCOUNTS), extraConfig: ['Match User alice', '  PasswordAuthentication yes'] }
         : {},
   );
   silent = await silentPort(loopbackAddress());
@@ -66,6 +69,7 @@ function passwordOnly(vars: HostVars): HostVars {
 afterAll(async () => {
   await Promise.all([silent?.close(), keyProxy?.close(), pwProxy?.close()]);
   await fleet?.stop();
+  for (const d of [ACCOUNTS, strangerDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 describe('unreachable and refusing hosts in one run', () => {

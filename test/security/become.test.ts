@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet, type TestFleet } from '../support/sshd';
 import { CLI, marshal } from '../support/cli';
@@ -15,14 +15,18 @@ const PLAYBOOK = join(__dirname, 'fixtures/become.ts');
 const WRONG = 'wrong-sudo-pw-41c9';
 
 let fleet: TestFleet;
+const ACCOUNTS = join('/tmp', `marshal-become-accounts-${process.pid}`);
 beforeAll(async () => {
   if (!sudoAvailable()) return;
   fleet = await startFleet(1, () => ({
-    binds: labAccounts(join('/tmp', `marshal-become-accounts-${process.pid}`)),
+    binds: labAccounts(ACCOUNTS),
     extraConfig: ['Match User alice', '  PasswordAuthentication yes'],
   }));
 });
-afterAll(async () => fleet?.stop());
+afterAll(async () => {
+  await fleet?.stop();
+  rmSync(ACCOUNTS, { recursive: true, force: true });
+});
 
 /** alice on the one server, under several inventory names (one connection each). */
 function aliceInventory(file: string, names: Record<string, HostVars>): string {
