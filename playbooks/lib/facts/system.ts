@@ -2,20 +2,13 @@
  * Host basics: architecture, installed packages, service state, `ip -br link`, `ping` summaries.
  * Several of these commands answer with a non-zero exit; those exits are listed in okExitCodes.
  */
-import { defineFact, sh, FactParseError } from 'marshal';
+import { defineFact, sh, FactParseError, facts } from 'marshal';
 import { contentLines, lines, show, singleLine } from './text';
 
 // ---- uname -m -----------------------------------------------------------------------------------
 
-export const arch = defineFact({
-  name: 'system.arch',
-  command: () => sh`uname -m`,
-  parse: (stdout): string => {
-    const a = singleLine('system.arch', stdout);
-    if (!/^[A-Za-z0-9_]+$/.test(a)) throw new FactParseError('system.arch', `not a machine name: ${show(a)}`);
-    return a;
-  },
-});
+/** The standard library's `uname -m` fact (one parser for both). */
+export const arch = facts.arch;
 
 /** Intel 64 / AMD64 (`x86_64`) or ARM 64 (`aarch64`): what the procedure supports. */
 export function isSupportedArch(machine: string): boolean {

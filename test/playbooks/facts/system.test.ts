@@ -19,7 +19,7 @@ describe('uname -m', () => {
     expect(isSupportedArch('x86_64')).toBe(true);
     expect(isSupportedArch('aarch64')).toBe(true);
     expect(isSupportedArch('ppc64le')).toBe(false);
-    expect(() => arch.parse('', 0, '')).toThrow('system.arch: empty output');
+    expect(() => arch.parse('', 0, '')).toThrow('system.arch: expected one line, got ""');
     expect(() => arch.parse('x86 64\n', 0, '')).toThrow(/not a machine name/);
   });
 });
