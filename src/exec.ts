@@ -12,6 +12,7 @@ import { raw } from './dsl/command';
 import type { ExecResult, HostKeyPolicy } from './connection/types';
 import { ConnectionPool } from './connection/index';
 import { hostConnections } from './runner';
+import type { Vault } from './inventory/vault';
 import type { Vars } from './dsl/types';
 import type { RunSummary, StepResult } from './results/results';
 import type { PlayStartEvent, Reporter } from './report/types';
@@ -26,6 +27,8 @@ export interface ExecCommandOptions {
   /** The shell command line, sent as typed (the user's own, like Ansible's shell module). */
   command: string;
   inventory: string[];
+  /** Vault passwords for encrypted inventory files, `!vault` values and `-e @file`. */
+  vault?: Vault;
   limit?: string;
   forks?: number;
   /** Run through sudo: true for root, or a user name. */
@@ -127,7 +130,7 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
   if (!o.command.trim()) throw new UsageError('marshal exec: give the command after `--`, e.g. `marshal exec all -i inv -- uptime`');
   const outputs = new Map<string, ExecResult>();
   const pb = playbook({ name: `exec: ${o.command}`, hosts: o.pattern, steps: [commandStep(o.command, o.become, outputs)] });
-  const inventory = await loadInventory(o.inventory);
+  const inventory = await loadInventory(o.inventory, o.vault ? { vault: o.vault } : {});
   const plan = planRun({ playbook: pb, inventory, ...(o.limit ? { limit: o.limit } : {}), ...(o.extraVars ? { extraVars: o.extraVars } : {}) });
   if (plan.hosts.length === 0) throw new UsageError(`marshal exec: no hosts match "${o.pattern}"${o.limit ? ` with --limit ${o.limit}` : ''}`);
   const masker = o.masker ?? new Masker();

@@ -2,7 +2,7 @@
 /** `marshal exec <pattern> -i inv -- <command>`: flags in, library call, exit code out. */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { withSettings, splitList } from './options';
+import { withSettings, splitList, vaultFromArgs } from './options';
 import { askHidden, closePrompts } from './prompt';
 import { watchInterrupts } from './interrupts';
 import type { HostKeyPolicy } from '../connection/types';
@@ -49,9 +49,11 @@ export const execCommand: CommandModule<object, Args> = {
     const becomePassword = await becomePasswordOf(a);
     const masker = new Masker();
     if (becomePassword) masker.add(becomePassword);
+    const vault = await vaultFromArgs(a, (v) => masker.add(v));
     const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
     try {
       const summary = await run({
+        vault,
         pattern: a.pattern,
         command,
         inventory: splitList(a.inventory) ?? [],
@@ -59,7 +61,7 @@ export const execCommand: CommandModule<object, Args> = {
         forks: Number(a.forks),
         ...(a.become ? { become: a.becomeUser && a.becomeUser !== 'root' ? String(a.becomeUser) : true } : {}),
         ...(becomePassword !== undefined ? { becomePassword } : {}),
-        extraVars: parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String)),
+        extraVars: parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String), vault),
         ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
         ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
         ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
