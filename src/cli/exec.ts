@@ -2,10 +2,9 @@
 /** `marshal exec <pattern> -i inv -- <command>`: flags in, library call, exit code out. */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { withSettings, splitList, vaultFromArgs } from './options';
+import { withSettings, splitList, vaultFromArgs, connectionFlagsOf } from './options';
 import { askHidden, closePrompts } from './prompt';
 import { watchInterrupts } from './interrupts';
-import type { HostKeyPolicy } from '../connection/types';
 import { UsageError } from '../errors';
 
 type Args = Record<string, unknown> & { pattern: string; command?: string[] };
@@ -62,11 +61,7 @@ export const execCommand: CommandModule<object, Args> = {
         ...(a.become ? { become: a.becomeUser && a.becomeUser !== 'root' ? String(a.becomeUser) : true } : {}),
         ...(becomePassword !== undefined ? { becomePassword } : {}),
         extraVars: parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String), vault),
-        ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
-        ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
-        ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
-        ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
-        ...(a.user ? { user: String(a.user) } : {}),
+        ...connectionFlagsOf(a),
         signal: interrupts.soft,
         hardSignal: interrupts.hard,
         masker,

@@ -1,4 +1,6 @@
 /** yargs options derived from the settings table, so flags, env vars and docs never drift apart. */
+import type { HostKeyPolicy } from '../connection/types';
+import type { ConnectionFlags } from '../runner';
 import type { Argv, Options } from 'yargs';
 import { SETTINGS } from '../config/settings';
 import { setInputLimits } from '../util/read-limited';
@@ -55,4 +57,15 @@ export async function vaultFromArgs(a: Record<string, unknown>, onReveal?: (valu
 export function maskError(err: unknown, mask: (text: string) => string): unknown {
   if (err && typeof err === 'object' && typeof (err as Error).message === 'string') (err as Error).message = mask((err as Error).message);
   return err;
+}
+
+/** The connection flags `run` and `exec` share, from parsed arguments (each host's own vars beat them). */
+export function connectionFlagsOf(a: Record<string, unknown>): ConnectionFlags {
+  return {
+    ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
+    ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
+    ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
+    ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
+    ...(a.user ? { user: String(a.user) } : {}),
+  };
 }

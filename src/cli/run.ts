@@ -2,10 +2,9 @@
 /** `marshal run`: flags in, library call, exit code out. */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { withSettings, splitList, maskError, vaultFromArgs } from './options';
+import { withSettings, splitList, maskError, vaultFromArgs, connectionFlagsOf } from './options';
 import { askHidden, askLine, closePrompts } from './prompt';
 import { watchInterrupts } from './interrupts';
-import type { HostKeyPolicy } from '../connection/types';
 import { UsageError } from '../errors';
 import type { Masker } from '../util/mask';
 
@@ -75,11 +74,7 @@ async function runHandler(a: Args, masker: Masker): Promise<void> {
       ...(a.report ? { report: String(a.report) } : {}),
       ...(a.reportHtml ? { reportHtml: String(a.reportHtml) } : {}),
       ...(becomePassword !== undefined ? { becomePassword } : {}),
-      ...(a.hostKeyChecking ? { hostKeyChecking: a.hostKeyChecking as HostKeyPolicy } : {}),
-      ...(a.connectTimeout !== undefined ? { connectTimeout: Number(a.connectTimeout) } : {}),
-      ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
-      ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
-      ...(a.user ? { user: String(a.user) } : {}),
+      ...connectionFlagsOf(a),
       ...(a.color !== undefined ? { color: Boolean(a.color) } : {}),
       ...(a.step
         ? {
