@@ -26,4 +26,3 @@ export function defineFact<T, A extends unknown[] = []>(def: {
   return Object.freeze({ ...def });
 }
 
-export { FactParseError } from '../errors';

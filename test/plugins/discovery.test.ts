@@ -1,26 +1,14 @@
 /** Marshal plugins: found through the project's package.json, loaded once, failing with the file named. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tree } from '../inventory/helpers';
 import { UsageError } from '../../src/errors';
 import { loadInventory, selectHosts } from '../../src/inventory';
 import { findPluginDeclaration, loadPlugins, pluginCommands } from '../../src/plugins';
 import { marshal } from '../support/cli';
 
-const made: string[] = [];
-function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'marshal-plugins-'));
-  made.push(root);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), content);
-  }
-  return root;
-}
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+/** A project in a temp dir (removed after this file): the inventory tests' tree helper. */
+const project = (files: Record<string, string>): string => tree(files);
 
 const pkg = (plugins: unknown) => JSON.stringify({ name: 'proj', private: true, marshal: { plugins } }, null, 2) + '\n';
 /** A plugin package in the project's node_modules: an inventory plugin and a command. */
