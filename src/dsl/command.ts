@@ -51,7 +51,12 @@ function render(value: Interpolable, secrets: string[]): string {
  */
 export function sh(strings: TemplateStringsArray, ...values: Interpolable[]): Command {
   const secrets: string[] = [];
-  let text = strings[0] ?? '';
+  // An invalid escape (`\033`) leaves a part's cooked text undefined: refuse it, never send less.
+  const bad = strings.findIndex((s) => s === undefined);
+  if (bad >= 0) {
+    throw new TypeError(`sh\`\`: invalid escape sequence in "${strings.raw[bad]!.slice(0, 40)}" (write \\x1b for ESC, or \\\\ for a backslash)`);
+  }
+  let text = strings[0]!;
   values.forEach((v, i) => {
     if (v === undefined || v === null) {
       throw new TypeError(`sh\`\`: value #${i + 1} after "${(strings[i] ?? '').slice(-30)}" is ${String(v)}`);

@@ -56,3 +56,11 @@ describe('sh`` quoting', () => {
     expect(JSON.stringify({ s: secret('x') })).toBe('{"s":"********"}');
   });
 });
+
+describe('sh`` with an invalid escape', () => {
+  it('refuses a part whose cooked text is undefined instead of sending an empty command', () => {
+    // What `sh\`printf '\033'\`` hands the tag: cooked undefined, raw kept (ES2018 template revision).
+    const strings = Object.assign([undefined as unknown as string], { raw: ["printf '\\033'"] }) as unknown as TemplateStringsArray;
+    expect(() => sh(strings)).toThrow(/invalid escape sequence in "printf '\\033'"/);
+  });
+});
