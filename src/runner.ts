@@ -100,7 +100,7 @@ export interface ConnectionFlags {
 }
 
 /** The engine's connect and checkHost for these flags, over `pool`. */
-export function hostConnections(o: ConnectionFlags, pool: ConnectionPool): Pick<EngineOptions, 'connect' | 'checkHost'> {
+export function hostConnections(o: ConnectionFlags, pool: ConnectionPool): Pick<EngineOptions, 'connect' | 'checkHost' | 'reconnect'> {
   const maxOutputBytes = o.maxOutput !== undefined ? parseBytes(o.maxOutput, '--max-output') : undefined;
   const defaults = {
     ...(o.hostKeyChecking ? { hostKeyPolicy: o.hostKeyChecking } : {}),
@@ -112,6 +112,7 @@ export function hostConnections(o: ConnectionFlags, pool: ConnectionPool): Pick<
   return {
     checkHost: (host, vars) => void specFromHostVars(host, vars),
     connect: (host, vars) => pool.get(specFromHostVars(host, vars, defaults)),
+    reconnect: (host, vars) => pool.reconnect(specFromHostVars(host, vars, defaults)),
   };
 }
 

@@ -68,6 +68,15 @@ export class ConnectionPool {
     await e?.conn.close();
   }
 
+  /**
+   * Drops the host's connection and opens a new one (after a reboot the old one is dead): one
+   * attempt; a failed connect rejects with its ConnectionError and the next call tries again.
+   */
+  async reconnect(spec: ConnectionSpec): Promise<Connection> {
+    await this.forget(spec.name).catch(() => undefined);
+    return this.get(spec);
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();

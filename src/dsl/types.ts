@@ -69,6 +69,12 @@ export interface HostContext<V extends object = Vars> {
   diff(path: string, before: string | undefined, after: string): void;
   /** Facts cached for this host for the whole run; operations that change them invalidate them. */
   readonly facts: FactCache;
+  /**
+   * Drops the host's connection and connects again (after a reboot): retries for up to `timeout`
+   * seconds (default 0: one attempt) while the host does not answer. Rejects with the last
+   * connection error (a step failure, not "unreachable"), or when the step is stopped.
+   */
+  reconnect(opts?: { timeout?: number }): Promise<void>;
   /** A line shown under the step's result and kept in the report. */
   note(msg: string): void;
   /** A warning shown under the step's result and kept in the report. */

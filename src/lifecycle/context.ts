@@ -1,5 +1,5 @@
 /** The HostContext a step's functions receive: commands, facts, templates, files, notes. */
-import { StepFailure, isFactParseError } from '../errors';
+import { StepFailure, isConnectionError, isFactParseError, isStepFailure } from '../errors';
 import { sh, type Command } from '../dsl/command';
 import type { Fact } from '../dsl/fact';
 import type { FactCache, HostContext, Logger, RunOptions, Vars } from '../dsl/types';
@@ -7,6 +7,7 @@ import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { renderFile } from '../template/index';
 import type { CommandRecord } from '../results/results';
 import { tailBounded } from '../util/byte-tail';
+import { sleep } from '../util/async';
 
 export type Phase = CommandRecord['phase'];
 
@@ -33,6 +34,8 @@ export interface ContextDeps {
   diffMode: boolean;
   templatesDir: string | undefined;
   connection: () => Promise<Connection>;
+  /** Drops the host's connection and opens a new one (one attempt); absent when the runner cannot. */
+  reconnect?: () => Promise<Connection>;
   become: ExecOptions['become'] | undefined;
   becomeFor: (b: boolean | string | undefined) => ExecOptions['become'] | undefined;
   signal: AbortSignal;
@@ -132,6 +135,34 @@ async function putIfChanged(d: ContextDeps, path: string, content: string | Buff
   return { changed: true };
 }
 
+/** Pause between connect attempts while a host comes back (a refused connect returns at once). */
+const RECONNECT_POLL_MS = 1000;
+
+/**
+ * h.reconnect(): a connect error while the host is down is expected, so it is retried until the
+ * deadline; the last one becomes a step failure ('error'), so a host that never came back fails
+ * the step instead of being counted unreachable.
+ */
+async function reconnectHost(d: ContextDeps, timeoutS: number): Promise<void> {
+  if (!d.reconnect) throw new StepFailure('error', `${d.name}: this runner cannot reconnect to a host (h.reconnect())`);
+  const deadline = Date.now() + timeoutS * 1000;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    if (d.signal.aborted) throw isStepFailure(d.signal.reason) ? d.signal.reason : new StepFailure('interrupted', `${d.name}: stopped while reconnecting`);
+    try {
+      await d.reconnect();
+      d.recorder.commands.push({ command: `reconnect (attempt ${attempt})`, exitCode: 0, durationMs: Date.now() - started, phase: d.recorder.phase });
+      return;
+    } catch (err) {
+      if (!isConnectionError(err) || Date.now() + RECONNECT_POLL_MS > deadline) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new StepFailure('error', `${d.name} did not answer again within ${timeoutS}s (${attempt} connect attempt(s)): ${why}`, { cause: err });
+      }
+    }
+    await sleep(RECONNECT_POLL_MS, d.signal);
+  }
+}
+
 export function createHostContext<V extends object>(d: ContextDeps): HostContext<V> {
   const exec = async (cmd: Command, opts: RunOptions = {}): Promise<ExecResult> => {
     if (!cmd || typeof cmd !== 'object' || typeof (cmd as Command).text !== 'string') {
@@ -192,6 +223,9 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     },
     put(path, content: string | Buffer, opts = {}) {
       return putIfChanged(d, path, content, opts);
+    },
+    reconnect(opts = {}) {
+      return reconnectHost(d, opts.timeout ?? 0);
     },
     note(msg) {
       d.recorder.notes.push(msg);

@@ -32,6 +32,7 @@ export function hostContext(env: StepEnv, h: HostState, rec: StepRecorder, signa
     diffMode: env.diffMode,
     templatesDir: env.templatesDir,
     connection: () => env.connect(h.name, h.vars),
+    ...(env.reconnect ? { reconnect: () => env.reconnect!(h.name, h.vars) } : {}),
     become: become(stepBecome),
     becomeFor: become,
     signal,

@@ -26,6 +26,8 @@ export interface StepEnv {
   readonly becomePassword: string | undefined;
   /** Opens (or reuses) the connection of a host; rejects with a ConnectionError when it cannot. */
   connect(host: string, vars: Vars): Promise<Connection>;
+  /** Drops a host's connection and opens a new one, one attempt (h.reconnect() retries); absent when the runner cannot. */
+  reconnect?(host: string, vars: Vars): Promise<Connection>;
   /** Values of inline secret() interpolations: results are masked after the step. */
   addSecrets(values: readonly string[]): void;
   /** A host began a step (live progress). */

@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   forks?: number;
   becomePassword?: string;
   connect: (host: string, vars: Vars) => Promise<Connection>;
+  /** Drops a host's connection and opens a new one (h.reconnect()). */
+  reconnect?: (host: string, vars: Vars) => Promise<Connection>;
   reporters?: Reporter[];
   /** Masks every result before anyone sees it; learns inline secret() values as commands use them. */
   mask: <T>(data: T) => T;
@@ -101,6 +103,7 @@ function stepEnv(plan: Plan, o: SchedulerOptions, reporter: Required<Reporter>):
     playBecome: plan.playbook.become,
     becomePassword: o.becomePassword,
     connect: o.connect,
+    ...(o.reconnect ? { reconnect: o.reconnect } : {}),
     addSecrets: o.addSecrets,
     hostStart: (h, ev) => reporter.hostStart(h, ev),
     debug: (host, step, message) => reporter.message('debug', `[${host}] ${step}: ${message}`),

@@ -27,6 +27,8 @@ export interface EngineOptions extends StepFilter {
   becomePassword?: string;
   /** Opens (or reuses) the connection of a host; rejects with ConnectionError when it cannot. */
   connect: (host: string, vars: Vars) => Promise<Connection>;
+  /** Drops a host's connection and opens a new one (h.reconnect(), after a reboot); absent: h.reconnect() fails. */
+  reconnect?: (host: string, vars: Vars) => Promise<Connection>;
   /** Validates a host's connection vars up front (throws UsageError), so a bad port fails before anything runs. */
   checkHost?: (host: string, vars: Vars) => void;
   reporters?: Reporter[];
@@ -60,6 +62,7 @@ export async function runPlaybook(opts: EngineOptions): Promise<RunSummary> {
     ...(opts.forks !== undefined ? { forks: opts.forks } : {}),
     ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
     connect: opts.connect,
+    ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     ...(opts.reporters ? { reporters: opts.reporters } : {}),
     mask: (d) => masker.maskDeep(d),
     addSecrets: (values) => values.forEach((v) => masker.add(v)),

@@ -8,7 +8,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer as createUnixServer } from 'node:net';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { World } from './model/world';
 import type { WorldState, ToolResult } from './model/types';
@@ -18,6 +18,9 @@ import { lookup } from './sysfs';
 import { runTool } from './tools';
 import { answerFragment, askFragment, HANG_FRAGMENT, writeToolBin } from './toolbin';
 import { LAB_ROOT } from './paths';
+import { stopSshd, type SshdInfo } from '@marshal/sshd-harness';
+import { bootOf, bootUp, goDown } from './model/boot';
+import { startHostSshd, writeBootFiles } from './host-sshd';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -61,6 +64,56 @@ function flush(): void {
     writeToolBin(hostPaths(paths, h.name).bin, h, info);
   }
 }
+
+// ---- reboots and the event log ----
+
+/** How long a rebooting host stays down (sshd stopped); a real CX-7 server takes minutes. */
+const BOOT_MS = Number(process.env.MARSHAL_LAB_BOOT_MS ?? 2000);
+/** The reboot command's answer reaches the caller before its sessions drop. */
+const SHUTDOWN_DELAY_MS = 300;
+
+world.event = (host, event, detail) => {
+  const line = { time: new Date().toISOString(), ms: Date.now(), host, event, ...(detail ? { detail } : {}) };
+  appendFileSync(paths.events, JSON.stringify(line) + '\n');
+};
+
+/** Down: every process of the host's namespace is killed (its SSH connections drop); up: booted, sshd started again. */
+async function rebootHost(name: string): Promise<void> {
+  const host = world.host(name);
+  if (!host || host.kind !== 'nic' || bootOf(host).down) return;
+  bootOf(host).down = true;
+  await new Promise((r) => setTimeout(r, SHUTDOWN_DELAY_MS));
+  goDown(host);
+  world.event?.(name, 'down');
+  world.changed?.();
+  flush();
+  const hp = hostPaths(paths, name);
+  const sshd = JSON.parse(safeRead(join(hp.sshd, 'sshd.json')) || 'null') as SshdInfo | null;
+  if (sshd) await stopSshd(sshd);
+  rmSync(join(hp.sshd, 'sshd.json'), { force: true });
+  await new Promise((r) => setTimeout(r, BOOT_MS));
+  bootUp(host, world.now());
+  writeBootFiles(paths, host);
+  world.changed?.();
+  flush();
+  if (shuttingDown) return; // `lab down` meanwhile: the host stays down
+  restarted.set(name, await startHostSshd(paths, host, config.port));
+  world.event?.(name, 'up', bootOf(host).id);
+}
+
+/** Reboots in progress, and the sshd servers this daemon started again (stopped with it: `lab down` may have run meanwhile). */
+const rebooting = new Set<Promise<void>>();
+const restarted = new Map<string, SshdInfo>();
+
+world.reboot = (name) => {
+  const p = rebootHost(name)
+    .catch((e: unknown) => {
+      log(`reboot of ${name} failed: ${(e as Error).stack}`);
+      world.event?.(name, 'boot-failed', (e as Error).message);
+    })
+    .finally(() => rebooting.delete(p));
+  rebooting.add(p);
+};
 
 // ---- tool requests (TCP, NUL-separated fields) ----
 
@@ -310,6 +363,8 @@ let shuttingDown = false;
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  await Promise.race([Promise.all([...rebooting]), new Promise((r) => setTimeout(r, 4000))]);
+  await Promise.all([...restarted.values()].map((info) => stopSshd(info).catch(() => undefined)));
   flush();
   unmount();
   if (fuseChild && fuseChild.exitCode === null) {

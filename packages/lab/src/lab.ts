@@ -7,12 +7,13 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from 'marshal';
-import { startSshd, stopSshd, knownHostsLine, ensureHostKey, pidAlive, listenerPids, sshdConfigOf, type SshdInfo, type BindMount } from '@marshal/sshd-harness';
+import { stopSshd, knownHostsLine, ensureHostKey, pidAlive, listenerPids, sshdConfigOf, type SshdInfo } from '@marshal/sshd-harness';
 import { labPaths, hostPaths, defaultLabDir, DEFAULT_NET, DEFAULT_PORT, type LabConfig, type LabPaths, type DaemonInfo } from './layout';
 import { loadScenario } from './scenario';
 import { buildWorld } from './model/build';
 import type { WorldState, HostState } from './model/types';
-import { SYSFS_BINDS } from './sysfs';
+import { startHostSshd, writeBootFiles } from './host-sshd';
+import { bootOf } from './model/boot';
 import { inventoryYaml } from './inventory';
 import { fromDist, LAB_ROOT } from './paths';
 
@@ -160,25 +161,6 @@ function ensureClientKey(paths: LabPaths): string {
   return readFileSync(`${paths.clientKey}.pub`, 'utf8').trim();
 }
 
-function kernelCmdline(host: HostState): string {
-  const base = 'BOOT_IMAGE=(hd0,gpt2)/vmlinuz-5.14.0-503.11.1.el9_5.x86_64 root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M rd.lvm.lv=rhel/root';
-  if (host.kind === 'nic' && host.iommu) return `${base} intel_iommu=on iommu=pt\n`;
-  return `${base}\n`;
-}
-
-function bindsFor(paths: LabPaths, host: HostState): BindMount[] {
-  const hp = hostPaths(paths, host.name);
-  const binds: BindMount[] = [
-    // /usr/local/sbin is first on the PATH sshd gives root: the simulated commands win.
-    { source: hp.bin, target: '/usr/local/sbin' },
-    { source: hp.cmdline, target: '/proc/cmdline', readOnly: true },
-  ];
-  if (host.kind === 'nic') for (const b of SYSFS_BINDS) binds.push({ source: join(paths.sysfs, host.name, b.sub), target: b.target });
-  // Last: the lab dir itself may live under /tmp, which this hides.
-  binds.push({ source: hp.tmp, target: '/tmp' });
-  return binds;
-}
-
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
   const errors: unknown[] = [];
@@ -260,11 +242,14 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     }
     writeFileSync(paths.config, JSON.stringify(wanted, null, 2) + '\n');
     assertAddressesFree(readJson<WorldState>(paths.state)!, wanted);
-    for (const h of Object.values(readJson<WorldState>(paths.state)!.hosts)) {
+    const fresh = readJson<WorldState>(paths.state)!;
+    for (const h of Object.values(fresh.hosts)) {
       const hp = hostPaths(paths, h.name);
       for (const d of [hp.bin, hp.tmp, hp.home, hp.sshd]) mkdirSync(d, { recursive: true });
-      writeFileSync(hp.cmdline, kernelCmdline(h));
+      if (h.kind === 'nic') bootOf(h); // the boot id and command line are fixed here, before the daemon loads the state
+      writeBootFiles(paths, h);
     }
+    writeFileSync(paths.state, JSON.stringify(fresh));
     daemon = await startDaemon(paths);
   }
   const state = readJson<WorldState>(paths.state)!;
@@ -281,7 +266,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
       infos.set(h.name, live);
       return;
     }
-    const info = await startSshd({ dir: hp.sshd, address: h.address, port: wanted.port, authorizedKeys: [clientPub], home: hp.home, binds: bindsFor(paths, h) });
+    const info = await startHostSshd(paths, h, wanted.port, clientPub);
     started++;
     infos.set(h.name, info);
   });

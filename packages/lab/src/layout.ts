@@ -17,6 +17,8 @@ export interface LabPaths {
   knownHosts: string;
   clientKey: string;
   hosts: string;
+  /** Append-only event log (JSON lines): reboots, hosts down and up, firmware resets. */
+  events: string;
 }
 
 export function labPaths(dir: string): LabPaths {
@@ -33,6 +35,7 @@ export function labPaths(dir: string): LabPaths {
     knownHosts: join(d, 'known_hosts'),
     clientKey: join(d, 'id_ed25519'),
     hosts: join(d, 'hosts'),
+    events: join(d, 'events.jsonl'),
   };
 }
 

@@ -97,6 +97,18 @@ export interface Faults {
   drop: string[];
 }
 
+/** The host's boot: what /proc shows of the running kernel and what the boot loader holds for the next one. */
+export interface BootState {
+  /** /proc/sys/kernel/random/boot_id: new at every boot. */
+  id: string;
+  /** Arguments of the running kernel (/proc/cmdline after BOOT_IMAGE and root=). */
+  args: string[];
+  /** The boot loader's arguments for the next boot (what `grubby --update-kernel=ALL` edits). */
+  nextArgs: string[];
+  /** Set while the host is down in a reboot (its sshd stopped). */
+  down?: boolean;
+}
+
 export interface NicHostState {
   kind: 'nic';
   name: string;
@@ -115,6 +127,8 @@ export interface NicHostState {
   domains: DomainState[];
   faults: Faults;
   nextDomainId: number;
+  /** Created on first use (model/boot.ts bootOf) from `iommu`, so older state files still load. */
+  boot?: BootState;
   /** Jobs of domains that left this host (for `virsh domjobinfo --completed` after a migration). */
   lastJobs?: Record<string, { operation: string; elapsedMs: number; dataBytes: number }>;
 }

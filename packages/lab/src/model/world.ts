@@ -20,6 +20,10 @@ export class World {
   readonly migrations: InFlightMigration[] = [];
   /** Set by the daemon: persists the state after a change made outside a tool (sysfs writes). */
   changed?: () => void;
+  /** Set by the daemon: appends to the lab's event log (reboots, firmware resets). */
+  event?: (host: string, event: string, detail?: string) => void;
+  /** Set by the daemon: takes the host down and boots it (sshd stopped, then restarted); absent: model/boot.ts boots at once. */
+  reboot?: (host: string) => void;
   constructor(
     public state: WorldState,
     public opts: WorldOptions = { vfDelayMs: 100, migrationMs: 300, now: Date.now },

@@ -6,7 +6,7 @@ import { mstconfig, mstflint, mstfwreset } from './mst';
 import { devlink } from './devlink';
 import { lshw, lspci } from './pci';
 import { ipGuest, ipHost, pingGuest } from './ip';
-import { dnf, hostname, rpm, systemctl, uname } from './system';
+import { dnf, grubby, hostname, reboot, rpm, shutdown, systemctl, uname } from './system';
 import { ovsVsctl } from './ovs';
 import { virsh } from './virsh';
 
@@ -27,6 +27,9 @@ const NIC_TOOLS: Record<string, { pkg?: string; fn: NicTool }> = {
   yum: { fn: dnf },
   uname: { fn: uname },
   hostname: { fn: hostname },
+  grubby: { fn: grubby },
+  reboot: { fn: reboot },
+  shutdown: { fn: shutdown },
 };
 
 const GUEST_TOOLS: Record<string, GuestTool> = { ip: ipGuest, ping: pingGuest };

@@ -140,6 +140,8 @@ export const mstfwreset: NicTool = (ctx, host) => {
   const answer = yes ? 'y' : ctx.answer!.trim().toLowerCase();
   if (answer !== 'y' && answer !== 'yes') return fail('-E- Aborted by user.\n', 1, yes ? '' : '');
   firmwareReset(pf, ctx.world.now());
+  // the reset restarts the driver: the PF's link drops and comes back, the host stays up
+  ctx.world.event?.(host.name, 'fw-reset', pf.pci);
   ctx.changed();
   return done(
     `${yes ? `${intro}${prompt}y\n` : ''}-I- Sending Reset Command To Fw             -Done\n-I- Stopping Driver                         -Done\n-I- Resetting PCI                           -Done\n-I- Starting Driver                         -Done\n-I- Restarting MST                          -Done\n-I- FW was loaded successfully.\n`,

@@ -2,7 +2,8 @@
 import type { NicHostState, ToolResult } from '../model/types';
 import { done, fail } from '../model/types';
 import { ovsRestart, ovsStart, ovsStop } from '../model/ovs';
-import type { NicTool } from './context';
+import { takeFlag, takeOption, type NicTool, type ToolContext } from './context';
+import { bootOf, kernelImage, rebootNow, updateNextArgs } from '../model/boot';
 
 /** RPMs the lab knows, with the version a RHEL 9.5 host would have. */
 export const PACKAGES: Record<string, string> = {
@@ -65,6 +66,7 @@ export const systemctl: NicTool = (ctx, host) => {
   const now = ctx.argv.includes('--now');
   const [cmd, ...units] = args;
   if (cmd === undefined) return fail('systemctl: only unit commands are simulated in the marshal lab\n');
+  if (cmd === 'reboot') return systemctlReboot(ctx, host);
   let code = 0;
   let out = '';
   let err = '';
@@ -149,4 +151,68 @@ export const uname: NicTool = (ctx, host) => {
 export const hostname: NicTool = (ctx, host) => {
   if (ctx.argv.includes('-s')) return done(host.hostname.split('.')[0] + '\n');
   return done(host.hostname + '\n');
+};
+
+// ---- boots: reboot, shutdown -r, systemctl reboot, grubby ------------------------------------------
+
+/** Starts a reboot: the daemon answers first, then takes the host down (its SSH sessions drop) and boots it. */
+function startReboot(ctx: ToolContext, host: NicHostState, how: string): ToolResult {
+  ctx.world.event?.(host.name, 'reboot', how);
+  if (ctx.world.reboot) ctx.world.reboot(host.name);
+  else rebootNow(host, ctx.world.now());
+  ctx.changed();
+  return done();
+}
+
+export const reboot: NicTool = (ctx, host) => {
+  if (ctx.argv.some((a) => a === '-p' || a === '--poweroff' || a === '--halt')) return fail('reboot: the marshal lab simulates reboots only (no poweroff or halt)\n');
+  return startReboot(ctx, host, ['reboot', ...ctx.argv].join(' '));
+};
+
+export const shutdown: NicTool = (ctx, host) => {
+  if (!ctx.argv.some((a) => a === '-r' || a === '--reboot')) return fail('shutdown: the marshal lab simulates `shutdown -r` only (no poweroff or halt)\n');
+  return startReboot(ctx, host, ['shutdown', ...ctx.argv].join(' '));
+};
+
+/** `systemctl reboot [--message=...]` (the unit verbs are in systemctl above). */
+export function systemctlReboot(ctx: ToolContext, host: NicHostState): ToolResult {
+  return startReboot(ctx, host, 'systemctl reboot');
+}
+
+/** `--name=value` or `--name value`, removed from argv. */
+function grubbyOption(argv: string[], name: string): string | undefined {
+  return takeOption(argv, [name]);
+}
+
+export function grubbyInfo(host: NicHostState, index = 0): string {
+  return [
+    `index=${index}`,
+    `kernel="${kernelImage(host)}"`,
+    `args="${bootOf(host).nextArgs.join(' ')}"`,
+    'root="/dev/mapper/rhel-root"',
+    `initrd="/boot/initramfs-${host.kernel}.img"`,
+    `title="Red Hat Enterprise Linux (${host.kernel}) 9.5 (Plow)"`,
+    `id="ffffffffffffffffffffffffffffffff-${host.kernel}"`,
+  ].join('\n') + '\n';
+}
+
+/** grubby as RHEL 9 ships it (BLS entries): one kernel entry; --info, --update-kernel with --args/--remove-args, --default-kernel. */
+export const grubby: NicTool = (ctx, host) => {
+  const argv = [...ctx.argv];
+  const known = (k: string | undefined) => k === 'ALL' || k === 'DEFAULT' || k === kernelImage(host);
+  if (takeFlag(argv, ['--default-kernel'])) return done(`${kernelImage(host)}\n`);
+  if (takeFlag(argv, ['--default-index'])) return done('0\n');
+  const info = grubbyOption(argv, '--info');
+  if (info !== undefined) return known(info) ? done(grubbyInfo(host)) : fail(`The param ${info} is incorrect\n`);
+  const target = grubbyOption(argv, '--update-kernel');
+  const add = grubbyOption(argv, '--args');
+  const remove = grubbyOption(argv, '--remove-args');
+  if (target === undefined) return fail('grubby: the marshal lab simulates --info, --update-kernel (with --args/--remove-args) and --default-kernel\n', 1);
+  if (!known(target)) return fail(`The param ${target} is incorrect\n`);
+  if (argv.length > 0) return fail(`grubby: bad argument ${argv[0]}: unknown option\n`, 1);
+  const words = (s: string | undefined) => (s ?? '').split(/\s+/).filter(Boolean);
+  updateNextArgs(host, words(add), words(remove));
+  ctx.world.event?.(host.name, 'kernel-args', `${add ? `+${add}` : ''}${remove ? ` -${remove}` : ''}`.trim());
+  ctx.changed();
+  return done();
 };

@@ -1,0 +1,89 @@
+/**
+ * Reboots, firmware resets and kernel arguments on the simulated lab: the rolling playbooks
+ * (enable-migration-mode by reboot and by firmware reset, enable-iommu) against real sshd hosts
+ * that really drop their connections, checked against the lab's event log.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { labDown, labUp } from '../src/index';
+import { marshal, ROOT } from './cli';
+
+const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
+const NET = `127.${160 + (process.pid % 40)}.${(process.pid >> 6) % 256}`;
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs.splice(0)) {
+    await labDown({ dir }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+type Event = { ms: number; host: string; event: string; detail?: string };
+const events = (dir: string): Event[] =>
+  readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Event);
+
+/** Each host's down intervals [down, up] from the event log. */
+function downIntervals(ev: Event[]): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const e of ev) {
+    const list = out.get(e.host) ?? [];
+    if (e.event === 'down') list.push([e.ms, Infinity]);
+    if (e.event === 'up') list[list.length - 1]![1] = e.ms;
+    out.set(e.host, list);
+  }
+  return out;
+}
+
+describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pairs)', () => {
+  it('refuses without the opt-in, then applies migration mode by reboot and by firmware reset and the IOMMU args, never both hosts of a pair down', async () => {
+    const dir = mkdtempSync('/var/tmp/marshal-reboot-');
+    dirs.push(dir);
+    const up = await labUp({ dir, scenario: 'rollout', net: NET });
+    const state = () => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).hosts;
+    const inv = ['-i', up.inventory];
+
+    // 1. no -e allow_reboot=yes: refused with the reason, nothing changed on any host
+    const before = state();
+    const refused = await marshal(['run', PB('enable-iommu'), ...inv]);
+    expect(refused.code, refused.stdout).toBe(2);
+    expect(refused.stdout).toContain('refusing to reboot src02: it needs the explicit opt-in -e allow_reboot=yes; nothing was changed on it');
+    expect(state()).toEqual(before);
+
+    // 2. migration mode: pair 1 by reboot, pair 2 by firmware reset
+    const byReboot = await marshal(['run', PB('enable-migration-mode'), ...inv, '--limit', 'src01:dst01', '-e', 'allow_reboot=yes'], { timeoutMs: 180_000 });
+    expect(byReboot.code, byReboot.stdout).toBe(0);
+    expect(byReboot.stdout).toMatch(/changed: \[src01\]\n\s+rebooted in [\d.]+s: boot id \S+ → \S+/);
+    const byReset = await marshal(['run', PB('enable-migration-mode'), ...inv, '--limit', 'src02:dst02', '-e', 'fw_reset=yes']);
+    expect(byReset.code, byReset.stdout).toBe(0);
+
+    // 3. IOMMU: only pair 2 lacks the arguments
+    const iommu = await marshal(['run', PB('enable-iommu'), ...inv, '-e', 'allow_reboot=yes'], { timeoutMs: 180_000 });
+    expect(iommu.code, iommu.stdout).toBe(0);
+    expect(iommu.stdout).toMatch(/skipping: \[src01\]/);
+
+    const s = state();
+    for (const h of ['src01', 'dst01', 'src02', 'dst02']) {
+      expect(s[h].pfs[0].config.current.VF_MIGRATION_MODE, h).toBe(2);
+      expect(s[h].iommu, h).toBe(true);
+      expect(s[h].boot.args, h).toEqual(expect.arrayContaining(['intel_iommu=on', 'iommu=pt']));
+    }
+    // what the hosts themselves show: /proc/cmdline and iommu_groups after the reboot (verify steps read them over SSH)
+    expect(iommu.stdout).toMatch(/ok: \[dst02\]/);
+    const again = await marshal(['run', PB('enable-iommu'), ...inv, '-e', 'allow_reboot=yes']);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).not.toContain('changed:');
+
+    const ev = events(dir);
+    const reboots = ev.filter((e) => e.event === 'up').map((e) => e.host);
+    expect(reboots).toEqual(['src01', 'dst01', 'src02', 'dst02']);
+    expect(ev.filter((e) => e.event === 'fw-reset').map((e) => e.host).sort()).toEqual(['dst02', 'src02']);
+    const down = downIntervals(ev);
+    for (const [a, b] of [['src01', 'dst01'], ['src02', 'dst02']] as const) {
+      for (const [s1, e1] of down.get(a) ?? []) for (const [s2, e2] of down.get(b) ?? []) expect(s1 < e2 && s2 < e1, `${a} and ${b} down at once`).toBe(false);
+    }
+  }, 600_000);
+});
