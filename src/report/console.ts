@@ -110,15 +110,17 @@ export class ConsoleReporter implements Reporter {
     this.running.delete(r.host);
     this.done += 1;
     const dur: Part = this.v > 0 ? this.paint(C.gray, ` (${(r.durationMs / 1000).toFixed(2)}s)`) : '';
+    // a loop item's line says which item, as Ansible's "=> (item=...)"
+    const item = r.item ? ` => (item=${r.item.label})` : '';
     switch (r.status) {
       case 'ok':
-        this.write(this.paint(C.green, `ok: [${r.host}]`), dur);
+        this.write(this.paint(C.green, `ok: [${r.host}]${item}`), dur);
         break;
       case 'changed':
-        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]`), dur);
+        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]${item}`), dur);
         break;
       case 'skipped':
-        this.write(this.paint(C.cyan, `skipping: [${r.host}]`), this.v > 0 ? ` ${r.reason}` : '', dur);
+        this.write(this.paint(C.cyan, `skipping: [${r.host}]${item}`), this.v > 0 ? ` ${r.reason}` : '', dur);
         break;
       case 'failed': {
         this.failed += 1;
