@@ -54,6 +54,7 @@ export type {
   RegisterKey,
   Registers,
   LoopItemResult,
+  LoopSpec,
 } from './dsl/types';
 export type { ExecResult } from './connection/types';
 export type { Evidence } from './errors';

@@ -8,28 +8,26 @@ import { callerLocation, type CallerLocation } from '../util/stack';
 import { registerName, step } from './step';
 import type { HostContext, HostStep, HostStepOptions, LoopItemResult, LoopSpec, RegisterKey, StepCommon, Unchanged, Vars } from './types';
 
-type Awaitable<T> = T | Promise<T>;
-
 export interface LoopOptions<V extends object = Vars, I = unknown, R = unknown> extends StepCommon<V> {
   /** The items: a list, or a function of the host evaluated when the step starts (read-only: it also runs under --check). */
-  items: readonly I[] | ((h: HostContext<V>) => Awaitable<readonly I[]>);
+  items: readonly I[] | ((h: HostContext<V>) => readonly I[] | Promise<readonly I[]>);
   /** How an item is shown in output and reports (loop_control.label); default: the item itself, or the operation's name with `each`. */
   label?: (item: I, index: number) => string;
   /** Skip this item on this host unless it returns true (evaluated per item, as Ansible's `when` in a loop). */
-  when?: (h: HostContext<V>, item: I) => Awaitable<boolean>;
+  when?: (h: HostContext<V>, item: I) => boolean | Promise<boolean>;
   /** Read-only: does the desired state already hold for this item? */
-  check?: (h: HostContext<V>, item: I) => Awaitable<boolean>;
+  check?: (h: HostContext<V>, item: I) => boolean | Promise<boolean>;
   /** Makes the change for this item; its value is the item's `value` in what the step registers. */
-  run?: (h: HostContext<V>, item: I) => Awaitable<R | Unchanged<R>>;
+  run?: (h: HostContext<V>, item: I) => R | Unchanged<R> | Promise<R | Unchanged<R>>;
   /** Read-only: holds now for this item? */
-  verify?: (h: HostContext<V>, item: I) => Awaitable<void | boolean>;
+  verify?: (h: HostContext<V>, item: I) => void | boolean | Promise<void | boolean>;
   /** Instead of check/run/verify: the step each item runs, e.g. `(site) => ops.directory({ path: site.root })`. */
   each?: (item: I, index: number) => HostStep<V>;
   settle?: number;
   readOnly?: boolean;
   retries?: number;
   delay?: number;
-  until?(value: R, h: HostContext<V>, item: I): Awaitable<boolean>;
+  until?(value: R, h: HostContext<V>, item: I): boolean | Promise<boolean>;
   become?: boolean | string;
   runOnce?: boolean;
   /** Registers the list of per-item results (item, label, status, value), Ansible's `results`. */
