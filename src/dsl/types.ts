@@ -132,9 +132,11 @@ export interface LoopSpec<V extends object = Vars> {
 }
 
 export interface StepCommon<V extends object> {
+  /** Unique in the playbook: shown in output and reports, used by --start-at-task (an operation's default describes it, e.g. "file /etc/motd"). */
   name: string;
   /** Host pattern narrowing the play's hosts for this step (Ansible pattern syntax). */
   hosts?: string;
+  /** Run only under --tags that name one of these (Ansible's tags, with `always` and `never`). */
   tags?: readonly string[];
   /** Seconds; the remote commands are stopped when it expires. */
   timeout?: number;
