@@ -8,6 +8,7 @@ import { callerLocation, type CallerLocation } from '../util/stack';
 import { registerName, step } from './step';
 import type { HostContext, HostStep, HostStepOptions, LoopItemResult, LoopSpec, RegisterKey, StepCommon, Unchanged, Vars } from './types';
 
+/** loop()'s options: step()'s, with the item as the functions' second argument; `timeout` and `retries` count per item. */
 export interface LoopOptions<V extends object = Vars, I = unknown, R = unknown> extends StepCommon<V> {
   /** The items: a list, or a function of the host evaluated when the step starts (read-only: it also runs under --check). */
   items: readonly I[] | ((h: HostContext<V>) => readonly I[] | Promise<readonly I[]>);

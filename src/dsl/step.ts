@@ -25,6 +25,8 @@ function validateCommon(opts: Record<string, unknown>, at: CallerLocation, allow
   if (typeof opts.name !== 'string' || opts.name.trim() === '') throw located('a step needs a non-empty `name`', at);
   const label = `step "${opts.name}"`;
   for (const key of Object.keys(opts)) {
+    // an Ansible habit: `loop:` on a task
+    if (key === 'loop' || key === 'items') throw located(`${label}: a step over a list is loop({ name, items, run: (h, item) => ... }), not step({ ${key} })`, at);
     if (!allowed.has(key)) throw located(`${label}: unknown option \`${key}\` (allowed: ${[...allowed].join(', ')})`, at);
   }
   for (const fn of ['when', 'check', 'run', 'verify', 'until']) {

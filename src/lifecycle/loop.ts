@@ -3,7 +3,7 @@
  * (its own when → check → run → verify and result), all of them even when one fails (Ansible's
  * semantics), and registers the list of per-item results.
  */
-import { StepFailure, isConnectionError } from '../errors';
+import { StepFailure, isConnectionError, isStepFailure } from '../errors';
 import type { HostStep, LoopItemResult } from '../dsl/types';
 import type { StepStartEvent } from '../report/types';
 import { failedResult, resultBase } from '../results/records';
@@ -30,6 +30,11 @@ async function itemsOf(s: HostStep, ev: StepStartEvent, h: HostState, env: StepE
     if (items.length > 0) return items;
     return { ...resultBase(h.name, s, ev.index, started, rec), status: 'skipped', reason: 'no items' };
   } catch (err) {
+    // under --check the items may come from a change that was only predicted (as a check's input may)
+    if (env.checkMode && h.predicted && isStepFailure(err)) {
+      rec.notes.push(`items could not be read (${err.message}); an earlier step would change this host first`);
+      return { ...resultBase(h.name, s, ev.index, started, rec), status: 'skipped', reason: 'check mode: the items depend on an earlier predicted change' };
+    }
     return failedResult(resultBase(h.name, s, ev.index, started, rec), s, toFailure(err, s.definedAt, rec.lastCommand), isConnectionError(err));
   } finally {
     env.running.delete(ctl);

@@ -134,6 +134,24 @@ describe('loop()', () => {
     expect(e2.message).toMatch(/give `each` \(a step per item\) or check\/run\/verify, not both/);
     const e3 = attempt(() => loop({ name: 'x', items: [1], loop: true } as never));
     expect(e3.message).toMatch(/unknown option `loop`/);
+    // the Ansible habit gets the way to write it
+    const e4 = attempt(() => step({ name: 'users', loop: ['ann'], run: () => 1 } as never));
+    expect(e4.message).toMatch(/step "users": a step over a list is loop\(\{ name, items, run: \(h, item\) => \.\.\. \}\), not step\(\{ loop \}\)/);
+  });
+
+  it('under --check, items that depend on a change only predicted skip the loop with a note instead of failing it', async () => {
+    const t = hosts({ a: [], b: [] });
+    const made = step({ name: 'make list', check: async (h) => (await h.run(sh`get made`)).stdout === 'yes', run: (h) => h.run(sh`set made yes`), register: 'made' });
+    const over = loop({ name: 'over the list', items: (h) => [String(h.get(made))], run: () => 1 });
+    const s = await runPlaybook({ playbook: playbook({ name: 'c', hosts: 'web', steps: [made, over] }), inventory: inv, connect: t.connect, check: true });
+    expect(s.exitCode).toBe(0);
+    const r = s.results.find((x) => x.host === 'a' && x.step === 'over the list');
+    expect(r).toMatchObject({ status: 'skipped', reason: 'check mode: the items depend on an earlier predicted change' });
+    expect(r!.notes[0]).toMatch(/nothing registered as "made"/);
+    // not under --check: the same failure fails the step
+    const t2 = hosts({ a: [], b: [] });
+    const s2 = await runPlaybook({ playbook: playbook({ name: 'c', hosts: 'web', steps: [step({ name: 'skip', when: () => false, run: () => 1, register: 'made' }), loop({ name: 'over', items: (h) => [h.registered.made], run: () => 1 }), loop({ name: 'over typed', items: (h) => [h.get(made)], run: () => 1 })] }), inventory: inv, connect: t2.connect });
+    expect(s2.results.filter((x) => x.host === 'a').map((x) => `${x.step}: ${x.status}`)).toEqual(['skip: skipped', 'over (undefined): changed', 'over typed: failed']);
   });
 });
 
