@@ -1,12 +1,14 @@
 // Generates docs/operations-reference.md from the code: every function src/ops/index.ts exports,
 // its JSDoc, and its options (name, type, required, JSDoc) read with the TypeScript compiler API.
 // `--check`: exit 1 when the committed file differs (test/docs/operations-reference.test.ts).
+// `--entry FILE --stdout`: another module's reference on stdout (the test's fixtures).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = `${root}src/ops/index.ts`;
+const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const entry = arg('--entry') ?? `${root}src/ops/index.ts`;
 const out = `${root}docs/operations-reference.md`;
 
 const program = ts.createProgram({
@@ -38,19 +40,17 @@ function typeText(prop, at) {
 /** Step options every operation passes on (declared outside the operation's own options). */
 const STEP_OWNERS = new Set(['OpOptions', 'HostStepOptions', 'StepCommon', 'Pick', 'Partial']);
 
-function describeOp(name, sym) {
-  const decl = sym.valueDeclaration ?? sym.declarations?.[0];
-  const sig = checker.getSignaturesOfType(checker.getTypeOfSymbolAtLocation(sym, decl), ts.SignatureKind.Call)[0];
-  const lines = [`## ops.${name}`, '', doc(sym) || '(no description in the code)', ''];
-  const param = sig?.getParameters()[0];
-  if (!param) return [...lines, 'Takes no options.', ''];
-  const pType = checker.getTypeOfSymbolAtLocation(param, decl);
+/** An options object (an interface or object type), not a primitive, array, function or class instance such as RegExp. */
+function isOptionsType(t) {
+  const parts = t.isUnion() ? t.types.filter((x) => !(x.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null))) : [t];
+  return parts.length === 1 && parts[0].flags & ts.TypeFlags.Object && !checker.isArrayType(parts[0]) && !checker.isTupleType(parts[0]) && parts[0].getCallSignatures().length === 0;
+}
+
+function optionsTable(pType, decl) {
   const own = [];
   const common = [];
-  for (const prop of checker.getPropertiesOfType(pType)) {
-    (STEP_OWNERS.has(ownerOf(prop) ?? 'Partial') ? common : own).push(prop);
-  }
-  lines.push('| option | type | required | description |', '| --- | --- | --- | --- |');
+  for (const prop of checker.getPropertiesOfType(pType)) (STEP_OWNERS.has(ownerOf(prop) ?? 'Partial') ? common : own).push(prop);
+  const lines = ['| option | type | required | description |', '| --- | --- | --- | --- |'];
   for (const prop of own) {
     const required = !(prop.flags & ts.SymbolFlags.Optional);
     lines.push(`| \`${prop.name}\` | \`${cell(typeText(prop, decl))}\` | ${required ? 'yes' : ''} | ${cell(doc(prop))} |`);
@@ -58,6 +58,25 @@ function describeOp(name, sym) {
   if (own.length === 0) lines.push('| (none of its own) | | | |');
   lines.push('');
   if (common.length > 0) lines.push(`Step options: ${common.map((p) => `\`${p.name}\``).join(', ')}.`, '');
+  return lines;
+}
+
+function describeOp(name, sym) {
+  const decl = sym.valueDeclaration ?? sym.declarations?.[0];
+  const sigs = checker.getSignaturesOfType(checker.getTypeOfSymbolAtLocation(sym, decl), ts.SignatureKind.Call);
+  const lines = [`## ops.${name}`, '', doc(sym) || '(no description in the code)', ''];
+  for (const sig of sigs) {
+    const params = sig.getParameters().map((p) => {
+      const d = p.valueDeclaration;
+      const written = d && ts.isParameter(d) && d.type ? d.type.getText() : checker.typeToString(checker.getTypeOfSymbolAtLocation(p, decl));
+      return `${p.name}${d && ts.isParameter(d) && d.questionToken ? '?' : ''}: ${written.replace(/\s+/g, ' ')}`;
+    });
+    lines.push('```ts', `ops.${name}(${params.join(', ')})`, '```', '');
+    for (const p of sig.getParameters()) {
+      const t = checker.getTypeOfSymbolAtLocation(p, decl);
+      if (isOptionsType(t)) lines.push(...(sig.getParameters().length > 1 ? [`\`${p.name}\`:`, ''] : []), ...optionsTable(t, decl));
+    }
+  }
   return lines;
 }
 
@@ -93,7 +112,8 @@ function generate() {
 }
 
 const text = generate();
-if (process.argv.includes('--check')) {
+if (process.argv.includes('--stdout')) process.stdout.write(text);
+else if (process.argv.includes('--check')) {
   let committed = '';
   try {
     committed = readFileSync(out, 'utf8');

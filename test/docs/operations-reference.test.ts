@@ -20,4 +20,16 @@ describe('docs/operations-reference.md', () => {
     for (const name of exported) expect(text).toContain(`## ops.${name}\n`);
     expect(text).toMatch(/\| `cmd` \| `Command \\\| readonly string\[\]` \| yes \|/);
   });
+
+  it('describes operations of any shape: a name and options, no options, a list and a RegExp', () => {
+    const r = spawnSync(process.execPath, [script, '--entry', join(__dirname, 'fixtures/ops/index.ts'), '--stdout'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const text = r.stdout;
+    expect(text).toContain('## ops.service\n\nA systemd unit in a state.\n\n```ts\nops.service(name: string, opts: ServiceOptions)\n```');
+    expect(text).toContain("| `state` | `'started' \\| 'stopped'` | yes | Wanted state of the unit. |");
+    expect(text).toContain('## ops.reboot\n\nReboots the host (no options).\n\n```ts\nops.reboot()\n```');
+    expect(text).toContain('ops.kernelArgs(args: readonly string[], pattern?: RegExp)');
+    // a list or a RegExp is not an options object: no table of their methods
+    expect(text).not.toMatch(/`(charAt|push|lastIndex|exec)`/);
+  }, 120_000);
 });
