@@ -25,6 +25,12 @@ export default defineConfig({
         resolve: { alias: aliases(at) },
         test: { name: 'core', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
       },
+      {
+        extends: true,
+        resolve: { alias: aliases(at) },
+        // examples/*: projects written against the public API only; their tests run here too
+        test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
       'packages/lab/vitest.config.mts',
     ],
   },

@@ -7,7 +7,9 @@ export { VERSION } from './version';
 
 // authoring
 export { playbook, isPlaybook } from './dsl/playbook';
-export { step, across, unchanged } from './dsl/step';
+export { step, across, unchanged, register } from './dsl/step';
+export { loop } from './dsl/loop';
+export type { LoopOptions } from './dsl/loop';
 export { byVar } from './dsl/group';
 export { block } from './dsl/block';
 export type { BlockOptions } from './dsl/block';
@@ -49,6 +51,10 @@ export type {
   Playbook,
   Unchanged,
   FactCache,
+  RegisterKey,
+  Registers,
+  LoopItemResult,
+  LoopSpec,
 } from './dsl/types';
 export type { ExecResult } from './connection/types';
 export type { Evidence } from './errors';

@@ -1,7 +1,7 @@
 /** playbook(): flattens and validates the step list, so a broken playbook fails before any host is touched. */
 import { PlaybookError } from '../errors';
 import { callerLocation } from '../util/stack';
-import type { Block, HostStep, Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
+import type { BlockPosition, HostStep, Playbook, PlaybookOptions, Step, StepList, Vars } from './types';
 import { isBlock } from './block';
 import { isStandardSchema } from './schema';
 
@@ -9,20 +9,25 @@ function notAStep(path: string, item: unknown): PlaybookError {
   return new PlaybookError(`steps${path} is not a step (got ${item === null ? 'null' : typeof item}); build steps with step(), across() or block()`);
 }
 
-/** Steps in order; a block's steps, rescue and always follow each other, each step told where it sits. */
-function flatten<V extends object>(list: StepList<V>, out: Step<V>[], path: string, inBlock?: Block<V>): Step<V>[] {
+/**
+ * Steps in order; a block's steps, rescue and always follow each other, each step told where it
+ * sits (blocks nest: a position knows the block it is in).
+ */
+function flatten<V extends object>(list: StepList<V>, out: Step<V>[], path: string, at?: BlockPosition, names = new Map<string, string>()): Step<V>[] {
   list.forEach((item, i) => {
     const here = `${path}[${i}]`;
-    if (Array.isArray(item)) flatten(item as StepList<V>, out, here, inBlock);
+    if (Array.isArray(item)) flatten(item as StepList<V>, out, here, at, names);
     else if (isBlock(item)) {
-      if (inBlock) throw new PlaybookError(`block "${item.name}" is inside block "${inBlock.name}": blocks do not nest`, locate(item.definedAt));
+      const first = names.get(item.name);
+      if (first !== undefined) throw new PlaybookError(`duplicate block name "${item.name}" (first defined at ${first}); block names must be unique`, locate(item.definedAt));
+      names.set(item.name, item.definedAt ?? '?');
       const hasRescue = item.rescue.length > 0;
       for (const section of ['steps', 'rescue', 'always'] as const) {
-        const inner = flatten(item[section] as StepList<V>, [], `${here}.${section}`, item);
-        for (const s of inner) out.push(Object.freeze({ ...s, block: { name: item.name, section, hasRescue } }) as Step<V>);
+        const pos: BlockPosition = { name: item.name, section, hasRescue, ...(at ? { parent: at } : {}) };
+        flatten(item[section] as StepList<V>, out, `${here}.${section}`, pos, names);
       }
     } else if (item && typeof item === 'object' && ((item as Step<V>).kind === 'host' || (item as Step<V>).kind === 'across')) {
-      out.push(item as Step<V>);
+      out.push(at ? (Object.freeze({ ...(item as Step<V>), block: at }) as Step<V>) : (item as Step<V>));
     } else throw notAStep(here, item);
   });
   return out;

@@ -1,7 +1,7 @@
 /** step() and across(): validate a step's shape where it is written, and remember where. */
 import { PlaybookError } from '../errors';
 import { callerLocation, type CallerLocation } from '../util/stack';
-import type { AcrossStep, AcrossStepOptions, HostStep, HostStepOptions, Unchanged, Vars } from './types';
+import type { AcrossStep, AcrossStepOptions, HostStep, HostStepOptions, RegisterKey, Unchanged, Vars } from './types';
 
 /** At the step() call; for a step made by a library, also the playbook line that used it. */
 function located(message: string, here: CallerLocation): PlaybookError {
@@ -25,6 +25,8 @@ function validateCommon(opts: Record<string, unknown>, at: CallerLocation, allow
   if (typeof opts.name !== 'string' || opts.name.trim() === '') throw located('a step needs a non-empty `name`', at);
   const label = `step "${opts.name}"`;
   for (const key of Object.keys(opts)) {
+    // an Ansible habit: `loop:` on a task
+    if (key === 'loop' || key === 'items') throw located(`${label}: a step over a list is loop({ name, items, run: (h, item) => ... }), not step({ ${key} })`, at);
     if (!allowed.has(key)) throw located(`${label}: unknown option \`${key}\` (allowed: ${[...allowed].join(', ')})`, at);
   }
   for (const fn of ['when', 'check', 'run', 'verify', 'until']) {
@@ -47,8 +49,27 @@ function validateCommon(opts: Record<string, unknown>, at: CallerLocation, allow
   }
 }
 
+/** A typed register name: `step({ register: version, ... })`, then `h.get(version)` has run's type. */
+export function register<T>(name: string): RegisterKey<T> {
+  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) {
+    throw located(`register(): the name must be an identifier such as 'version', got ${JSON.stringify(name)}`, callerLocation());
+  }
+  return Object.freeze({ kind: 'marshal.register' as const, name });
+}
+
+export function isRegisterKey(v: unknown): v is RegisterKey<unknown> {
+  return typeof v === 'object' && v !== null && (v as RegisterKey<unknown>).kind === 'marshal.register' && typeof (v as RegisterKey<unknown>).name === 'string';
+}
+
+/** The register option as a name: a RegisterKey is stored by its name. */
+export function registerName(label: string, r: unknown, at: CallerLocation): string | undefined {
+  if (r === undefined || (typeof r === 'string' && r !== '')) return r;
+  if (isRegisterKey(r)) return r.name;
+  throw located(`${label}: \`register\` must be a name or a register('name') key, got ${JSON.stringify(r)}`, at);
+}
+
 /** A step run on each host: check → run → verify. */
-export function step<V extends object = Vars>(opts: HostStepOptions<V>): HostStep<V> {
+export function step<V extends object = Vars, R = unknown>(opts: HostStepOptions<V, R>): HostStep<V, R> {
   const at = whereDefined(opts.definedAt);
   validateCommon(opts as unknown as Record<string, unknown>, at, new Set([...HOST_KEYS, 'definedAt', 'usedAt']));
   if (opts.check !== undefined && opts.run === undefined) {
@@ -60,7 +81,9 @@ export function step<V extends object = Vars>(opts: HostStepOptions<V>): HostSte
     throw located(`step "${opts.name}": \`notify\` must be a handler name or a list of them`, at);
   }
   if (notify.length > 0 && opts.run === undefined) throw located(`step "${opts.name}": \`notify\` needs \`run\` (only a change notifies)`, at);
-  return Object.freeze({ ...opts, kind: 'host' as const, ...at });
+  const reg = registerName(`step "${opts.name}"`, opts.register, at);
+  const { register: _given, ...rest } = opts;
+  return Object.freeze({ ...rest, kind: 'host' as const, ...(reg !== undefined ? { register: reg } : {}), ...at });
 }
 
 /** A step run once per group of hosts (e.g. a source and its destination) after all reached it. */
@@ -75,7 +98,7 @@ export function across<V extends object = Vars>(opts: AcrossStepOptions<V>): Acr
 }
 
 /** Return from `run` when nothing needed doing: the step is `ok` instead of `changed`. */
-export function unchanged(value?: unknown): Unchanged {
+export function unchanged<T = undefined>(value?: T): Unchanged<T> {
   return { __marshalUnchanged: true, value };
 }
 

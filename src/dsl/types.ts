@@ -50,8 +50,14 @@ export interface HostContext<V extends object = Vars> {
   /** True under --check: nothing may change. */
   readonly checkMode: boolean;
   readonly diffMode: boolean;
-  /** Values registered by earlier steps on this host (`register`). */
+  /** Values registered by earlier steps on this host (`register`), untyped; `get` is the typed way. */
   readonly registered: Readonly<Record<string, unknown>>;
+  /**
+   * The value a step registered on this host, typed by what its `run` returned: pass the step
+   * itself (it must have `register`) or a `register<T>('name')` key. Fails the step when nothing
+   * was registered here (the step was skipped, failed or not selected on this host).
+   */
+  get<T>(from: RegisterKey<T> | Registers<T>): T;
   /** Runs a quoted command; throws a `command` failure on an exit code not in okExitCodes. */
   run(cmd: Command, opts?: RunOptions): Promise<ExecResult>;
   /** Runs a command and says whether it exited 0; never throws for the exit code. */
@@ -93,15 +99,50 @@ export interface FactCache {
 }
 
 /** A step's `run` may return this to say "nothing needed doing" (status ok, not changed). */
-export interface Unchanged {
+export interface Unchanged<T = unknown> {
   readonly __marshalUnchanged: true;
-  readonly value?: unknown;
+  readonly value?: T;
+}
+
+/** A typed name for a registered value: `const version = register<string>('version')`, then `h.get(version)`. */
+export interface RegisterKey<T> {
+  readonly kind: 'marshal.register';
+  readonly name: string;
+  /** Type only: never set. */
+  readonly __value?: T;
+}
+
+/** Anything that registers a value of type T (a step made with `register`). */
+export interface Registers<T> {
+  readonly kind: 'host';
+  readonly name: string;
+  readonly register?: string;
+  /** Type only: never set. */
+  readonly __registers?: T;
+}
+
+/** What a loop step registers for one item (Ansible's `results[]`). */
+export interface LoopItemResult<I, R = unknown> {
+  readonly item: I;
+  readonly label: string;
+  readonly status: 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
+  /** What `run` returned for this item (absent when run did not run). */
+  readonly value?: R;
+}
+
+/** A loop step's items, after `when` is applied per item: Ansible's `loop` and `loop_control.label`. */
+export interface LoopSpec<V extends object = Vars> {
+  readonly items: readonly unknown[] | ((h: HostContext<V>) => readonly unknown[] | Promise<readonly unknown[]>);
+  /** The step one item runs (check → run → verify), named `<loop name> (<label>)`, and the item's label. */
+  readonly each: (item: any, index: number) => { readonly step: HostStep<V>; readonly label: string };
 }
 
 export interface StepCommon<V extends object> {
+  /** Unique in the playbook: shown in output and reports, used by --start-at-task (an operation's default describes it, e.g. "file /etc/motd"). */
   name: string;
   /** Host pattern narrowing the play's hosts for this step (Ansible pattern syntax). */
   hosts?: string;
+  /** Run only under --tags that name one of these (Ansible's tags, with `always` and `never`). */
   tags?: readonly string[];
   /** Seconds; the remote commands are stopped when it expires. */
   timeout?: number;
@@ -125,15 +166,17 @@ export interface BlockPosition {
   readonly name: string;
   readonly section: 'steps' | 'rescue' | 'always';
   readonly hasRescue: boolean;
+  /** Where this block itself sits when it is inside another block. */
+  readonly parent?: BlockPosition;
 }
 
-export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> {
+export interface HostStepOptions<V extends object = Vars, R = unknown> extends StepCommon<V> {
   /** Skip the step on this host unless it returns true. */
   when?: (h: HostContext<V>) => boolean | Promise<boolean>;
   /** Read-only: does the desired state already hold? true → `ok`, run is skipped. */
   check?: (h: HostContext<V>) => boolean | Promise<boolean>;
-  /** Makes the change. Its return value is registered under `register`. */
-  run?: (h: HostContext<V>) => unknown | Promise<unknown>;
+  /** Makes the change. Its return value (of `unchanged(v)`: v) is registered under `register`. */
+  run?: (h: HostContext<V>) => R | Unchanged<R> | Promise<R | Unchanged<R>>;
   /**
    * Read-only: holds now? Throw (expectEqual/fail) or return false to fail the step.
    * A step with only `verify` is an assertion and also runs under --check.
@@ -148,13 +191,13 @@ export interface HostStepOptions<V extends object = Vars> extends StepCommon<V> 
   /** Seconds between attempts. */
   delay?: number;
   /** Retry until this holds for run's value. */
-  until?: (value: unknown, h: HostContext<V>) => boolean | Promise<boolean>;
+  until?(value: R, h: HostContext<V>): boolean | Promise<boolean>;
   /** Run commands through sudo (true = root, or a user name). */
   become?: boolean | string;
   /** Run on the first host only; the result counts for every host of the step. */
   runOnce?: boolean;
-  /** Register run's return value under this name. */
-  register?: string;
+  /** Register run's return value under this name (or a typed `register<T>('name')` key); read it with `h.get(step)`. */
+  register?: string | RegisterKey<R>;
   /**
    * Handlers (by name) to run once at the end of the play (or at a flushHandlers() step) on each
    * host where this step changed something. The notification is recorded on the host before the
@@ -181,7 +224,15 @@ export interface AcrossStepOptions<V extends object = Vars> extends StepCommon<V
   verify?: (g: HostGroupView<V>) => void | boolean | Promise<void | boolean>;
 }
 
-export type HostStep<V extends object = Vars> = HostStepOptions<V> & { readonly kind: 'host' };
+export type HostStep<V extends object = Vars, R = unknown> = Omit<HostStepOptions<V, R>, 'register'> & {
+  readonly kind: 'host';
+  /** The register name (a RegisterKey is stored by its name). */
+  readonly register?: string;
+  /** A loop step (loop()): one check → run → verify per item. */
+  readonly loop?: LoopSpec<V>;
+  /** Type only: what the step registers. */
+  readonly __registers?: R;
+};
 export type AcrossStep<V extends object = Vars> = AcrossStepOptions<V> & { readonly kind: 'across' };
 export type Step<V extends object = Vars> = HostStep<V> | AcrossStep<V>;
 

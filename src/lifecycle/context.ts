@@ -45,6 +45,20 @@ export interface ContextDeps {
   addSecrets?: (values: readonly string[]) => void;
 }
 
+/** h.get(): a registered value by step or key; nothing registered on this host fails the step, naming both. */
+function registeredValue<T>(registered: Record<string, unknown>, from: { kind: string; name: string; register?: string }): T {
+  const name = from?.kind === 'marshal.register' ? from.name : from?.kind === 'host' ? from.register : undefined;
+  if (name === undefined) {
+    const what = from?.kind === 'host' ? `step "${from.name}" has no \`register\`` : 'h.get() needs a step with `register` or a register(\'name\') key';
+    throw new StepFailure('error', what);
+  }
+  if (!(name in registered)) {
+    const by = from.kind === 'host' ? `step "${from.name}"` : `"${name}"`;
+    throw new StepFailure('error', `nothing registered as "${name}" on this host: ${by} did not run here (skipped, not selected, failed, or its check held so run did not run)`);
+  }
+  return registered[name] as T;
+}
+
 /** The last lines of a command's output for a failure message: 5 lines, at most 4 KiB (one huge line is cut, its end kept). */
 export function tail(text: string, lines = 5, maxBytes = 4096): string {
   return tailBounded(text, lines, maxBytes);
@@ -190,6 +204,7 @@ export function createHostContext<V extends object>(d: ContextDeps): HostContext
     checkMode: d.checkMode,
     diffMode: d.diffMode,
     registered: d.registered,
+    get: (from) => registeredValue(d.registered, from),
     log: d.log,
     async run(cmd, opts = {}) {
       const res = await exec(cmd, opts);

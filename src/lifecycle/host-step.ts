@@ -62,14 +62,14 @@ function underTimeout(s: HostStep, body: Promise<Outcome>, ctl: AbortController,
   return { result: Promise.race([body, expired]), clear: () => clearTimeout(timer) };
 }
 
-export async function runHostStep(s: HostStep, ev: StepStartEvent, h: HostState, env: StepEnv): Promise<StepResult> {
+export async function runHostStep(s: HostStep, ev: StepStartEvent, h: HostState, env: StepEnv, onValue?: (v: unknown) => void): Promise<StepResult> {
   env.hostStart(h.name, ev);
   const started = Date.now();
   const rec = newRecorder('when');
   const ctl = new AbortController();
   env.running.add(ctl);
   const ctx = hostContext(env, h, rec, ctl.signal, s.become);
-  const body = lifecycle({ s, ctx, rec, h, env, signal: ctl.signal });
+  const body = lifecycle({ s, ctx, rec, h, env, signal: ctl.signal, ...(onValue ? { onValue } : {}) });
   const { result, clear } = underTimeout(s, body, ctl, rec);
   try {
     const outcome = await result;

@@ -20,6 +20,8 @@ export interface PhaseInput {
   h: HostState;
   env: StepEnv;
   signal: AbortSignal;
+  /** Receives run's value (a loop item's, for the loop's register). */
+  onValue?: (value: unknown) => void;
 }
 
 /**
@@ -64,7 +66,9 @@ export async function lifecycle(p: PhaseInput): Promise<Outcome> {
   // the notification reaches the host before the change: a run that dies in between still runs the handler next time
   if (s.notify !== undefined && env.markPending) await env.markPending(h, s, ctx);
   const value = await runWithRetries(p);
-  if (s.register) h.registered[s.register] = isUnchanged(value) ? value.value : value;
+  const registered = isUnchanged(value) ? value.value : value;
+  if (s.register) h.registered[s.register] = registered;
+  p.onValue?.(registered);
   if (s.verify && !env.checkMode) await verifyWithSettle(p);
   return isUnchanged(value) || s.readOnly ? { status: 'ok' } : { status: 'changed' };
 }

@@ -28,8 +28,9 @@ export class ConsoleReporter implements Reporter {
   private readonly v: number;
   private step?: StepStartEvent;
   private running = new Set<string>();
-  private done = 0;
-  private failed = 0;
+  /** Hosts done and failed at this step: sets, because a loop gives a host one result per item. */
+  private readonly done = new Set<string>();
+  private readonly failed = new Set<string>();
   private liveShown = false;
   private timer: NodeJS.Timeout | undefined;
   private started = 0;
@@ -75,7 +76,7 @@ export class ConsoleReporter implements Reporter {
     if (!this.live || !this.step) return;
     const secs = ((Date.now() - this.started) / 1000).toFixed(1);
     const total = this.step.hosts.length;
-    const text = `▶ ${this.step.name}  running ${this.running.size}  done ${this.done}/${total}  failed ${this.failed}  ${secs}s`;
+    const text = `▶ ${this.step.name}  running ${this.running.size}  done ${this.done.size}/${total}  failed ${this.failed.size}  ${secs}s`;
     const cols = this.out.columns ?? 100;
     this.out.write(`\r\x1b[2K${this.render([this.paint(C.cyan, text.slice(0, cols - 1))])}`);
     this.liveShown = true;
@@ -93,8 +94,8 @@ export class ConsoleReporter implements Reporter {
   stepStart(e: StepStartEvent): void {
     this.step = e;
     this.running.clear();
-    this.done = 0;
-    this.failed = 0;
+    this.done.clear();
+    this.failed.clear();
     this.started = Date.now();
     this.write('');
     this.write(banner(`${e.handler ? 'HANDLER' : 'STEP'} [${e.name}]`), e.risk ? this.paint(C.magenta, ` [changes ${e.risk}]`) : '');
@@ -108,20 +109,22 @@ export class ConsoleReporter implements Reporter {
 
   result(r: StepResult): void {
     this.running.delete(r.host);
-    this.done += 1;
+    this.done.add(r.host);
     const dur: Part = this.v > 0 ? this.paint(C.gray, ` (${(r.durationMs / 1000).toFixed(2)}s)`) : '';
+    // a loop item's line says which item, as Ansible's "=> (item=...)"
+    const item = r.item ? ` => (item=${r.item.label})` : '';
     switch (r.status) {
       case 'ok':
-        this.write(this.paint(C.green, `ok: [${r.host}]`), dur);
+        this.write(this.paint(C.green, `ok: [${r.host}]${item}`), dur);
         break;
       case 'changed':
-        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]`), dur);
+        this.write(this.paint(C.yellow, `${r.predicted ? 'would change' : 'changed'}: [${r.host}]${item}`), dur);
         break;
       case 'skipped':
-        this.write(this.paint(C.cyan, `skipping: [${r.host}]`), this.v > 0 ? ` ${r.reason}` : '', dur);
+        this.write(this.paint(C.cyan, `skipping: [${r.host}]${item}`), this.v > 0 ? ` ${r.reason}` : '', dur);
         break;
       case 'failed': {
-        this.failed += 1;
+        this.failed.add(r.host);
         const label = r.ignored ? 'failed (ignored)' : 'failed';
         this.write(this.paint(C.red, `${label}: [${r.host}] ${r.step} · ${r.failure.message}`));
         if (r.failure.command && !r.failure.message.includes(r.failure.command)) this.write(this.paint(C.red, `    command: ${r.failure.command}`));
@@ -131,7 +134,7 @@ export class ConsoleReporter implements Reporter {
         break;
       }
       case 'unreachable':
-        this.failed += 1;
+        this.failed.add(r.host);
         this.write(this.paint(C.red, `unreachable: [${r.host}] ${r.failure.message}`));
         break;
     }

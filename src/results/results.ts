@@ -40,6 +40,14 @@ export interface Base {
   risk?: Risk;
   /** Unified diff of files written (under --diff). */
   diff?: string;
+  /** One item of a loop step: the loop's name, the item's position and label (`step` is `<loop> (<label>)`). */
+  item?: LoopItem;
+}
+
+export interface LoopItem {
+  loop: string;
+  index: number;
+  label: string;
 }
 
 export type StepResult =

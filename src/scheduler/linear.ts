@@ -9,12 +9,12 @@ import type { Connection } from '../connection/types';
 import type { Plan } from '../plan/plan';
 import { combineReporters, type Reporter, type StepStartEvent } from '../report/types';
 import { runAcross } from '../lifecycle/across';
-import { runHostStep } from '../lifecycle/host-step';
+import { overall, runStepOnHost } from '../lifecycle/loop';
 import type { HostState, StepEnv } from '../lifecycle/types';
 import { EXIT, countResult, emptyStats, exitCodeFor, type HostStats, type RunSummary, type StepResult } from '../results/results';
 import { forEachLimit } from '../util/async';
 import { afterStep, failing, type Stop } from './policy';
-import { Blocks, endsBlock } from './blocks';
+import { Blocks, endingBlocks } from './blocks';
 import { Handlers } from './handlers';
 
 export interface SchedulerOptions {
@@ -152,7 +152,7 @@ async function runBatch(plan: Plan, batch: readonly string[], b: BatchRun): Prom
     const active = batch.filter((n) => !b.state.hosts.get(n)!.out && (!selected || selected.has(n)) && b.state.blocks.eligible(s, n));
     if (s.kind === 'host' && s.meta === 'flush-handlers') await flushHandlers(plan, hostsOf(), b);
     else if (active.length > 0 && (await confirmed(s, b))) await runStep(plan, s, batch, active, b);
-    if (endsBlock(plan.steps, i)) b.state.blocks.finish(s.block!.name, s.block!.hasRescue, hostsOf(), b.state.stats);
+    for (const ended of endingBlocks(plan.steps, i)) b.state.blocks.finish(ended, hostsOf(), b.state.stats);
     const newlyOut = batch.filter((n) => b.state.hosts.get(n)!.out && !outBefore.has(n));
     const failedInBatch = batch.filter((n) => b.state.hosts.get(n)!.out).length;
     const stop = afterStep(plan.playbook, s.name, failing(b.state.results.slice(before)), newlyOut, failedInBatch, batch.length);
@@ -172,8 +172,9 @@ async function flushHandlers(plan: Plan, hosts: readonly HostState[], b: BatchRu
     const ev: StepStartEvent = { name: handler.name, index: -1, hosts: due.map((h) => h.name), handler: true };
     b.reporter.stepStart(ev);
     await forEachLimit(due, b.o.forks ?? 100, async (h) => {
-      const r = await runHostStep(handler, ev, h, b.env);
-      b.state.emit(r, handler);
+      const rs = await runStepOnHost(handler, ev, h, b.env);
+      for (const r of rs) b.state.emit(r, handler);
+      const r = overall(rs);
       if (r.status !== 'failed' && r.status !== 'unreachable') await b.handlers.done(handler.name, h);
     });
     b.reporter.stepEnd(ev);
@@ -192,18 +193,18 @@ async function runStep(plan: Plan, s: Step, batch: readonly string[], active: st
     await runAcross({ s, ev, env, forks, emit: (r) => state.emit(r, s) }, members);
   } else if (s.runOnce) {
     const first = host(active[0]!);
-    const r = await runHostStep(s, ev, first, env);
-    state.emit(r, s);
-    await b.handlers.after(s, r, first);
+    const rs = await runStepOnHost(s, ev, first, env);
+    for (const r of rs) state.emit(r, s);
+    await b.handlers.after(s, overall(rs), first);
     for (const other of active.slice(1)) {
       if (s.register && s.register in first.registered) host(other).registered[s.register] = first.registered[s.register];
-      state.emit({ ...r, host: other }, s);
+      for (const r of rs) state.emit({ ...r, host: other }, s);
     }
   } else {
     await forEachLimit(active, forks, async (n) => {
-      const r = await runHostStep(s, ev, host(n), env);
-      state.emit(r, s);
-      await b.handlers.after(s, r, host(n));
+      const rs = await runStepOnHost(s, ev, host(n), env);
+      for (const r of rs) state.emit(r, s);
+      await b.handlers.after(s, overall(rs), host(n));
     });
   }
   reporter.stepEnd(ev);

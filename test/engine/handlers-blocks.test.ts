@@ -143,14 +143,83 @@ describe('blocks', () => {
     expect(s.exitCode).toBe(2);
   });
 
-  it('blocks do not nest', () => {
+  const nested = (innerRescue: boolean, failIn: 'inner' | 'inner-always') =>
+    playbook({
+      name: 'n',
+      hosts: 'web',
+      steps: [
+        block({
+          name: 'outer',
+          steps: [
+            block({
+              name: 'inner',
+              steps: [step({ name: 'inner try', run: (h) => h.run(h.name === 'a' && failIn === 'inner' ? sh`fail` : sh`itry`) })],
+              ...(innerRescue ? { rescue: [step({ name: 'inner rescue', run: (h) => h.run(sh`irescue`) })] } : {}),
+              always: [step({ name: 'inner always', run: (h) => h.run(h.name === 'a' && failIn === 'inner-always' ? sh`fail` : sh`ialways`) })],
+            }),
+            step({ name: 'outer then', run: (h) => h.run(sh`othen`) }),
+          ],
+          rescue: [step({ name: 'outer rescue', run: (h) => h.run(sh`orescue`) })],
+          always: [step({ name: 'outer always', run: (h) => h.run(sh`oalways`) })],
+        }),
+        step({ name: 'next', run: (h) => h.run(sh`next`) }),
+      ],
+    });
+
+  it('nested: the inner rescue takes the failure; the outer block goes on as if nothing failed, counted rescued once', async () => {
+    const t = hosts();
+    const s = await runPlaybook({ playbook: nested(true, 'inner'), inventory: inv, connect: t.connect });
+    expect(t.log.filter((l) => l.startsWith('a '))).toEqual(['a fail', 'a irescue', 'a ialways', 'a othen', 'a oalways', 'a next']);
+    expect(t.log.filter((l) => l.startsWith('b '))).toEqual(['b itry', 'b ialways', 'b othen', 'b oalways', 'b next']);
+    expect(s.stats.a).toMatchObject({ failed: 0, rescued: 1 });
+    expect(s.exitCode).toBe(0);
+  });
+
+  it('nested: without an inner rescue the failure reaches the outer rescue after the inner always', async () => {
+    const t = hosts();
+    const s = await runPlaybook({ playbook: nested(false, 'inner'), inventory: inv, connect: t.connect });
+    expect(t.log.filter((l) => l.startsWith('a '))).toEqual(['a fail', 'a ialways', 'a orescue', 'a oalways', 'a next']);
+    expect(s.stats.a).toMatchObject({ failed: 0, rescued: 1 });
+    expect(s.exitCode).toBe(0);
+  });
+
+  it("nested: a failure in the inner block's always is a failure in the outer block's steps", async () => {
+    const t = hosts();
+    const s = await runPlaybook({ playbook: nested(true, 'inner-always'), inventory: inv, connect: t.connect });
+    expect(t.log.filter((l) => l.startsWith('a '))).toEqual(['a itry', 'a fail', 'a orescue', 'a oalways', 'a next']);
+    expect(s.stats.a).toMatchObject({ failed: 0, rescued: 1 });
+  });
+
+  it('nested blocks in a rescue and an always: a failing rescue without its own rescue leaves the host failed after the always', async () => {
+    const t = hosts();
+    const pb = playbook({
+      name: 'r',
+      hosts: 'web',
+      steps: [
+        block({
+          name: 'outer',
+          steps: [step({ name: 'try', run: (h) => h.run(h.name === 'a' ? sh`fail` : sh`try`) })],
+          rescue: [block({ name: 'rescue block', steps: [step({ name: 'roll back', run: (h) => h.run(sh`fail`) })], always: [step({ name: 'rb always', run: (h) => h.run(sh`rbalways`) })] })],
+          always: [block({ name: 'always block', steps: [step({ name: 'tidy', run: (h) => h.run(sh`tidy`) })] })],
+        }),
+        step({ name: 'next', run: (h) => h.run(sh`next`) }),
+      ],
+    });
+    const s = await runPlaybook({ playbook: pb, inventory: inv, connect: t.connect });
+    expect(t.log.filter((l) => l.startsWith('a '))).toEqual(['a fail', 'a fail', 'a rbalways', 'a tidy']);
+    expect(t.log.filter((l) => l.startsWith('b '))).toEqual(['b try', 'b tidy', 'b next']);
+    expect(s.stats.a).toMatchObject({ rescued: 0 });
+    expect(s.exitCode).toBe(2);
+  });
+
+  it('two blocks with one name are a playbook error naming the first', () => {
     let err: unknown;
     try {
-      playbook({ name: 'n', hosts: 'web', steps: [block({ name: 'outer', steps: [block({ name: 'inner', steps: [restart('x')] })] })] });
+      playbook({ name: 'n', hosts: 'web', steps: [block({ name: 'outer', steps: [block({ name: 'outer', steps: [restart('x')] })] })] });
     } catch (e) {
       err = e;
     }
     expect(isPlaybookError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/block "inner" is inside block "outer"/);
+    expect((err as Error).message).toMatch(/duplicate block name "outer" \(first defined at .*handlers-blocks\.test\.ts:\d+\)/);
   });
 });

@@ -54,6 +54,24 @@ describe('console reporter', () => {
     r.stepEnd();
   });
 
+  it('a loop: one line per item, and the live line counts hosts, not items', () => {
+    const s = sink(true);
+    const r = new ConsoleReporter({ out: s.out, color: false });
+    r.stepStart({ name: 'pages', index: 0, hosts: ['a', 'b'] });
+    const item = (label: string, status: 'ok' | 'failed', index: number) =>
+      ({ ...base, host: 'a', step: `pages (${label})`, status, item: { loop: 'pages', index, label }, ...(status === 'failed' ? { failure: { kind: 'command', message: 'command exited 1' } } : {}) }) as StepResult;
+    r.hostStart('a');
+    r.result(item('blog', 'ok', 0));
+    r.hostStart('a');
+    r.result(item('shop', 'failed', 1));
+    r.hostStart('a');
+    r.result(item('wiki', 'failed', 2));
+    expect(s.text()).toContain('ok: [a] => (item=blog)');
+    expect(s.text()).toContain('failed: [a] pages (shop) · command exited 1');
+    expect(s.text()).toContain('running 0  done 1/2  failed 1');
+    r.stepEnd();
+  });
+
   it('recap columns line up across host name lengths', () => {
     const lines = recapLines({ a: emptyStats(), 'long-host-name': emptyStats() });
     expect(lines[0]!.indexOf(':')).toBe(lines[1]!.indexOf(':'));
