@@ -4,3 +4,11 @@ export type { FileOptions, LineOptions, BlockOptions, DirectoryOptions, SymlinkO
 export { command } from './command';
 export type { CommandOptions } from './command';
 export type { OpOptions, Attrs } from './common';
+export { packages, packages as package } from './packages';
+export type { PackagesOptions } from './packages';
+export { service } from './service';
+export type { ServiceOptions, ServiceState } from './service';
+export { sysctl } from './sysctl';
+export type { SysctlOptions } from './sysctl';
+export { user, group } from './users';
+export type { UserOptions, GroupOptions } from './users';
