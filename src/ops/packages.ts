@@ -2,7 +2,7 @@
  * ops.packages (Ansible's package, pyinfra's server.packages): named packages installed, at their
  * latest version, or removed, with dnf/yum or apt-get (found on the host), all names in one transaction.
  */
-import { argv, type Command } from '../dsl/command';
+import { raw, sh, type Command } from '../dsl/command';
 import { expectThat } from '../dsl/expect';
 import type { HostStep, Vars } from '../dsl/types';
 import { packages as packagesFact } from '../facts/packages';
@@ -37,17 +37,19 @@ export function packagePlan(q: PackageQuery, names: readonly string[], state: 'p
 export function packageCommands(manager: PackageManager, plan: PackagePlan, updateCache = false): Command[] {
   const out: Command[] = [];
   if (manager === 'apt') {
-    const apt = (...words: string[]) => argv(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-y', '-q', ...words]);
+    const apt = (verb: string, names: string[] = []) => sh`env DEBIAN_FRONTEND=noninteractive apt-get -y -q ${raw(verb)}${names.length ? sh` ${names}` : raw('')}`;
     const add = [...plan.install, ...plan.upgrade];
     if (add.length > 0 && updateCache) out.push(apt('update'));
-    if (add.length > 0) out.push(apt('install', ...add));
-    if (plan.remove.length > 0) out.push(apt('remove', ...plan.remove));
+    if (add.length > 0) out.push(apt('install', add));
+    if (plan.remove.length > 0) out.push(apt('remove', plan.remove));
     return out;
   }
-  if ((plan.install.length > 0 || plan.upgrade.length > 0) && updateCache) out.push(argv([manager, '-y', '-q', 'makecache']));
-  if (plan.install.length > 0) out.push(argv([manager, '-y', '-q', 'install', ...plan.install]));
-  if (plan.upgrade.length > 0) out.push(argv([manager, '-y', '-q', 'upgrade', ...plan.upgrade]));
-  if (plan.remove.length > 0) out.push(argv([manager, '-y', '-q', 'remove', ...plan.remove]));
+  // manager is one of three fixed words (checked), the verbs are ours: only the names need quoting
+  const m = raw(`${manager} -y -q`);
+  if ((plan.install.length > 0 || plan.upgrade.length > 0) && updateCache) out.push(sh`${m} makecache`);
+  if (plan.install.length > 0) out.push(sh`${m} install ${plan.install}`);
+  if (plan.upgrade.length > 0) out.push(sh`${m} upgrade ${plan.upgrade}`);
+  if (plan.remove.length > 0) out.push(sh`${m} remove ${plan.remove}`);
   return out;
 }
 

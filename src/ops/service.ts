@@ -2,7 +2,7 @@
  * ops.service (Ansible's systemd, pyinfra's systemd.service): a systemd unit started or stopped,
  * enabled or not, read with `systemctl show` and changed with systemctl, only what differs.
  */
-import { argv } from '../dsl/command';
+import { raw, sh } from '../dsl/command';
 import { expectThat } from '../dsl/expect';
 import type { HostContext, HostStep, Vars } from '../dsl/types';
 import { services } from '../facts/packages';
@@ -78,7 +78,7 @@ export function service<V extends object = Vars>(opts: ServiceOptions<V>): HostS
     },
     run: async (h) => {
       try {
-        for (const verb of serviceActions(await read(h, false), w)) await h.run(argv(verb === 'daemon-reload' ? ['systemctl', verb] : ['systemctl', verb, '--', unit]));
+        for (const verb of serviceActions(await read(h, false), w)) await h.run(verb === 'daemon-reload' ? sh`systemctl daemon-reload` : sh`systemctl ${raw(verb)} -- ${unit}`); // verbs are ours
       } finally {
         h.facts.invalidate(unitStatus);
         h.facts.invalidate(services);
