@@ -72,7 +72,13 @@ export function service<V extends object = Vars>(opts: ServiceOptions<V>): HostS
   const what = [w.state, w.enabled === undefined ? undefined : w.enabled ? 'enabled' : 'disabled'].filter(Boolean).join(', ');
   return opStep<V>(o, `service ${unit}${what ? ` ${what}` : ''}`, {
     check: async (h) => {
-      const todo = serviceActions(await read(h, true), w);
+      const s = await h.facts.refresh(unitStatus, unit);
+      // under --check an earlier step may only have predicted installing the unit's package
+      if (h.checkMode && s.load === 'not-found' && !(w.state === 'stopped' && w.enabled !== true)) {
+        h.note(`${unit}: no such unit yet (a package an earlier step would install may bring it)`);
+        return false;
+      }
+      const todo = serviceActions(await read(h, false), w);
       if (h.diffMode && todo.length > 0) h.note(`${unit}: systemctl ${todo.join(', ')}`);
       return todo.length === 0;
     },
