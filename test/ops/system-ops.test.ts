@@ -7,6 +7,8 @@ import { service, serviceActions } from '../../src/ops/service';
 import { persistedText, sysctl } from '../../src/ops/sysctl';
 import { group, groupChanges, user, useraddArgs, userChanges, type WantUser } from '../../src/ops/users';
 import { parsePackageQuery } from '../../src/facts/package-query';
+import { packages as packagesFact, services as servicesFact } from '../../src/facts/packages';
+import { step } from '../../src/dsl/step';
 import type { UnitStatus } from '../../src/facts/unit';
 import { playbook } from '../../src/dsl/playbook';
 import { runPlaybook } from '../../src/scheduler/run';
@@ -215,5 +217,34 @@ describe('user() and group()', () => {
     usage(() => user({ user: 'a', remove: true }), '`remove` goes with state absent');
     usage(() => group({ group: 'g', gid: 1.5 }), '`gid` must be a non-negative integer');
     usage(() => group({ group: 'g', state: 'gone' as never }), "`state` must be 'present' or 'absent'");
+  });
+});
+
+describe('the operations forget the facts they change', () => {
+  it('packages() forgets facts.packages, service() facts.services, once they ran', async () => {
+    let installed = false;
+    let active = 'inactive';
+    const gathered: string[] = [];
+    const answer = (cmd: string) => {
+      if (cmd.includes('echo dpkg')) {
+        gathered.push('packages');
+        return { stdout: `rpm\n${installed ? 'lshw\t1-1\tx86_64\n' : ''}` };
+      }
+      if (cmd.startsWith('systemctl list-units')) {
+        gathered.push('services');
+        return { stdout: `app.service loaded ${active} dead App\n` };
+      }
+      if (cmd.includes('rpm -q')) return { stdout: `dnf\n${installed ? 'lshw\t1-1\tx86_64\n' : ''}` };
+      if (cmd.startsWith('systemctl show')) return { stdout: `LoadState=loaded\nActiveState=${active}\nSubState=dead\nUnitFileState=static\n` };
+      if (cmd === 'dnf -y -q install lshw') installed = true;
+      if (cmd === 'systemctl start -- app.service') active = 'active';
+      return {};
+    };
+    const seen: unknown[] = [];
+    const read = (name: string) => step({ name, verify: async (h) => void seen.push(Object.keys((await h.facts.get(packagesFact)).packages), (await h.facts.get(servicesFact))['app.service']?.active) });
+    const { s } = await runFake([read('before'), packages({ packages: 'lshw' }), service({ service: 'app', state: 'started' }), read('after')], answer);
+    expect(statuses(s)).toEqual(['ok', 'changed', 'changed', 'ok']);
+    expect(gathered).toEqual(['packages', 'services', 'packages', 'services']);
+    expect(seen).toEqual([[], 'inactive', ['lshw'], 'active']);
   });
 });
