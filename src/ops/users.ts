@@ -2,7 +2,7 @@
  * ops.user and ops.group (Ansible's user/group, pyinfra's server.user/group): read with getent,
  * changed with useradd/usermod/userdel and groupadd/groupmod/groupdel, only what differs.
  */
-import { argv } from '../dsl/command';
+import { argv, isSecret, secret, sh, type Secret } from '../dsl/command';
 import { expectThat } from '../dsl/expect';
 import type { HostContext, HostStep, Vars } from '../dsl/types';
 import { groupInfo, userInfo, type GroupInfo, type UserInfo } from '../facts/accounts';
@@ -60,6 +60,8 @@ export interface UserOptions<V extends object = Vars> extends OpOptions<V> {
   createHome?: boolean;
   /** With state absent: also remove the home directory and mail spool (userdel -r). */
   remove?: boolean;
+  /** The password as a crypt(3) hash (`openssl passwd -6`), never clear text; always masked, compared on the host. */
+  password?: string | Secret;
 }
 
 export interface WantUser {
@@ -135,7 +137,17 @@ function wantUser(o: Record<string, unknown>): WantUser {
   };
 }
 
-const USER_KEYS = ['user', 'state', 'uid', 'group', 'groups', 'append', 'home', 'shell', 'comment', 'system', 'createHome', 'remove'];
+const USER_KEYS = ['user', 'state', 'uid', 'group', 'groups', 'append', 'home', 'shell', 'comment', 'system', 'createHome', 'remove', 'password'];
+
+/** The password hash as a secret (masked wherever it appears); a locked '!' / '*' or a `$id$...` crypt hash. */
+function passwordOf(v: unknown): Secret | undefined {
+  if (v === undefined) return undefined;
+  const text = isSecret(v) ? v.value : v;
+  if (typeof text !== 'string' || !/^(!|\*|!?\$[A-Za-z0-9]+\$[^:\s]+)$/.test(text)) {
+    throw opError('user()', '`password` must be a crypt(3) hash such as the output of `openssl passwd -6` (or ! / * for locked), not clear text');
+  }
+  return secret(text);
+}
 
 /** A user account present with these attributes (only what is given is managed), or absent. */
 export function user<V extends object = Vars>(opts: UserOptions<V>): HostStep<V> {
@@ -145,19 +157,27 @@ export function user<V extends object = Vars>(opts: UserOptions<V>): HostStep<V>
   const w = wantUser(o);
   if (state === 'absent') return userAbsent<V>(o, w.user, o.remove === true);
   if (o.remove !== undefined) throw opError('user()', '`remove` goes with state absent');
-  const pending = (cur: UserInfo | undefined) => (cur ? userChanges(cur, w).notes : [`created (${useraddArgs(w).slice(0, -2).join(' ') || 'defaults'})`]);
+  const pw = passwordOf(o.password);
+  // the hash is compared on the host: it never comes back, and is masked in the command
+  const pwHolds = (h: HostContext<V>) => (pw ? h.test(sh`[ "$(getent shadow -- ${w.user} | cut -d: -f2)" = ${pw} ]`) : Promise.resolve(true));
+  const pending = async (h: HostContext<V>, cur: UserInfo | undefined) => {
+    if (!cur) return [`created (${useraddArgs(w).slice(0, -2).join(' ') || 'defaults'}${pw ? ', with a password' : ''})`];
+    const notes = userChanges(cur, w).notes;
+    return (await pwHolds(h)) ? notes : [...notes, 'password changed'];
+  };
   return opStep<V>(o, `user ${w.user}`, {
     check: async (h) => {
-      const notes = pending(await h.facts.refresh(userInfo, w.user));
+      const notes = await pending(h, await h.facts.refresh(userInfo, w.user));
       if (h.diffMode) for (const n of notes) h.note(`user ${w.user}: ${n}`);
       return notes.length === 0;
     },
     run: async (h) => {
       const cur = await h.facts.get(userInfo, w.user);
       try {
-        if (!cur) await h.run(argv(['useradd', ...useraddArgs(w)]));
+        if (!cur) await h.run(argv(['useradd', ...(pw ? ['-p', pw] : []), ...useraddArgs(w)]));
         else {
-          const { args } = userChanges(cur, w);
+          const args: (string | Secret)[] = userChanges(cur, w).args;
+          if (pw && !(await pwHolds(h))) args.push('-p', pw);
           if (args.length > 0) await h.run(argv(['usermod', ...args, '--', w.user]));
         }
       } finally {
@@ -165,7 +185,7 @@ export function user<V extends object = Vars>(opts: UserOptions<V>): HostStep<V>
       }
     },
     verify: async (h) => {
-      const notes = pending(await h.facts.refresh(userInfo, w.user));
+      const notes = await pending(h, await h.facts.refresh(userInfo, w.user));
       expectThat(notes.length === 0, `user ${w.user} as wanted`, notes.join(', '));
     },
   });

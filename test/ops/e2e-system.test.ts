@@ -14,6 +14,7 @@ import { startFleet, type TestFleet } from '../support/sshd';
 import { marshal } from '../support/cli';
 
 const PLAYBOOK = join(__dirname, 'fixtures/accounts-sysctl.ts');
+const HASH = /export const HASH = '([^']+)'/.exec(readFileSync(PLAYBOOK, 'utf8'))![1]!;
 const REAL = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const realBefore = REAL.map(sha);
@@ -81,8 +82,9 @@ describe('ops.user, ops.group, ops.sysctl on real sshd hosts', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const note of [
       'group mdev: created with gid 4300',
-      'user mdeploy: created (-m -u 4301 -g mdev -G mops -s /bin/bash -c Marshal deploy)',
+      'user mdeploy: created (-m -u 4301 -g mdev -G mops -s /bin/bash -c Marshal deploy, with a password)',
       'user mlegacy: groups +mops',
+      'user mlegacy: password changed',
       'user mgone: removed with /home/mgone',
       'group mold: removed',
       'net.ipv4.ip_forward: 0 → 1',
@@ -90,14 +92,17 @@ describe('ops.user, ops.group, ops.sysctl on real sshd hosts', () => {
       '+net.ipv4.ip_forward = 1',
     ]) expect(r.stdout, note).toContain(note);
     expect(recap(r.stdout, 'host1')).toEqual(['9', '8']);
+    expect(r.stdout + r.stderr).not.toContain(HASH.slice(20));
     expect(['passwd', 'group', 'shadow'].map((f) => sha(etc(0, f)))).toEqual(before);
     expect(readFileSync(proc(0, 'net.ipv4.ip_forward'), 'utf8')).toBe('0\n');
     expect(existsSync(etc(0, 'sysctl.d/99-marshal.conf'))).toBe(false);
   });
 
   it('the first run makes every change for real, the second reports everything ok', async () => {
-    const first = await marshal(['run', PLAYBOOK, '-i', inventory]);
+    const report = join(fleet!.dir, 'first.json');
+    const first = await marshal(['run', PLAYBOOK, '-i', inventory, '-vvv', '--report', report]);
     expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout + first.stderr + readFileSync(report, 'utf8'), 'the password hash is masked').not.toContain(HASH.slice(20));
     for (const h of ['host1', 'host2']) expect(recap(first.stdout, h)).toEqual(['9', '8']);
     for (const i of [0, 1]) {
       expect(entry(i, 'group', 'mdev')).toBe('mdev:x:4300:');
@@ -106,6 +111,7 @@ describe('ops.user, ops.group, ops.sysctl on real sshd hosts', () => {
       expect(Number(entry(i, 'group', 'mops')!.split(':')[2])).toBeLessThan(1000); // a system group
       expect(entry(i, 'group', 'maudit')).toBe('maudit:x:4313:mlegacy'); // append kept it
       expect(statSync(home(i, 'mdeploy')).uid).toBe(4301);
+      for (const u of ['mdeploy', 'mlegacy']) expect(entry(i, 'shadow', u)?.split(':')[1]).toBe(HASH);
       expect(entry(i, 'passwd', 'mgone')).toBeUndefined();
       expect(existsSync(home(i, 'mgone'))).toBe(false);
       expect(entry(i, 'group', 'mold')).toBeUndefined();

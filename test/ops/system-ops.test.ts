@@ -215,6 +215,7 @@ describe('user() and group()', () => {
     usage(() => user({ user: 'a', uid: -1 }), '`uid` must be a non-negative integer');
     usage(() => user({ user: 'a', shell: 'bash' }), '`shell` must be an absolute path');
     usage(() => user({ user: 'a', remove: true }), '`remove` goes with state absent');
+    usage(() => user({ user: 'a', password: 'hunter2' }), '`password` must be a crypt(3) hash');
     usage(() => group({ group: 'g', gid: 1.5 }), '`gid` must be a non-negative integer');
     usage(() => group({ group: 'g', state: 'gone' as never }), "`state` must be 'present' or 'absent'");
   });
@@ -246,5 +247,26 @@ describe('the operations forget the facts they change', () => {
     expect(statuses(s)).toEqual(['ok', 'changed', 'changed', 'ok']);
     expect(gathered).toEqual(['packages', 'services', 'packages', 'services']);
     expect(seen).toEqual([[], 'inactive', ['lshw'], 'active']);
+  });
+});
+
+describe('user() password', () => {
+  const HASH = '$6$salt$abcdefghijklmnopqrstuvwxyz0123456789';
+  it('is compared on the host and set with usermod -p only when it differs; the hash is a masked secret', async () => {
+    let shadow = '!';
+    const answer = (cmd: string) => {
+      if (cmd.startsWith('getent passwd')) return { stdout: 'app:x:4301:4301::/home/app:/bin/sh\napp\napp\n' };
+      if (cmd.startsWith('[ "$(getent shadow')) return { exitCode: cmd.includes(`'${shadow}'`) ? 0 : 1 };
+      const m = /^usermod '-p' '([^']+)' '--' app$/.exec(cmd);
+      if (m) shadow = m[1]!;
+      return {};
+    };
+    const op = user({ user: 'app', password: HASH });
+    const first = await runFake([op], answer, { diff: true });
+    expect(statuses(first.s)).toEqual(['changed']);
+    expect(first.s.results[0]!.notes).toEqual(['user app: password changed']);
+    expect(shadow).toBe(HASH);
+    expect(JSON.stringify(first.s.results)).not.toContain('abcdefghijklmnopqrstuvwxyz');
+    expect(statuses((await runFake([op], answer)).s)).toEqual(['ok']);
   });
 });
