@@ -8,11 +8,11 @@ import type { FileInfo } from '../facts/files';
 
 /** Step options an operation passes on to its step (`name` defaults to a description of the operation). */
 export type OpOptions<V extends object = Vars> = Partial<
-  Pick<HostStepOptions<V>, 'name' | 'hosts' | 'tags' | 'when' | 'become' | 'timeout' | 'ignoreErrors' | 'risk' | 'register' | 'retries' | 'delay'>
+  Pick<HostStepOptions<V>, 'name' | 'hosts' | 'tags' | 'when' | 'become' | 'timeout' | 'ignoreErrors' | 'risk' | 'register' | 'retries' | 'delay' | 'notify'>
 >;
 
 /** The step-option keys of OpOptions, so an operation can tell them from its own. */
-const STEP_KEYS = ['name', 'hosts', 'tags', 'when', 'become', 'timeout', 'ignoreErrors', 'risk', 'register', 'retries', 'delay'] as const;
+const STEP_KEYS = ['name', 'hosts', 'tags', 'when', 'become', 'timeout', 'ignoreErrors', 'risk', 'register', 'retries', 'delay', 'notify'] as const;
 
 /** A usage error at the playbook line that called the operation. */
 export function opError(op: string, message: string): PlaybookError {

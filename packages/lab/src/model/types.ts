@@ -122,6 +122,8 @@ export interface NicHostState {
   /** libvirt >= 10 binds managed hostdevs to the variant driver (mlx5_vfio_pci) by itself. */
   libvirtVariantDriver: boolean;
   packages: Record<string, boolean>;
+  /** systemd units whose state differs from the default (enabled; active when installed): by unit name without `.service`. */
+  units?: Record<string, { enabled?: boolean; active?: boolean }>;
   pfs: PfState[];
   ovs: OvsState;
   domains: DomainState[];
