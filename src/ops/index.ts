@@ -4,7 +4,7 @@ export type { FileOptions, LineOptions, BlockOptions, DirectoryOptions, SymlinkO
 export { command } from './command';
 export type { CommandOptions } from './command';
 export type { OpOptions, Attrs } from './common';
-export { reboot, rebootCommand, rebootRefusal, optedIn } from './reboot';
+export { reboot, optedIn } from './reboot';
 export type { RebootOptions } from './reboot';
 export { kernelArgs, bootArgs, missingFromCmdline } from './kernel-args';
 export type { KernelArgsOptions, BootArgs } from './kernel-args';
