@@ -40,7 +40,9 @@ export function checkPath(op: string, path: unknown, what = 'path'): string {
 }
 
 export interface Attrs {
+  /** Owning user (name or numeric id), set with chown when it differs. */
   owner?: string;
+  /** Owning group (name or numeric id), set with chgrp when it differs. */
   group?: string;
   /** Permission bits: 0o640, or an octal string '0640'. */
   mode?: number | string;

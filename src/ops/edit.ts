@@ -12,6 +12,7 @@ export interface LineEdit {
   insertAfter?: RegExp | 'EOF';
   /** Where a new line goes: before the first line matching, or 'BOF'. */
   insertBefore?: RegExp | 'BOF';
+  /** present or absent. */
   state: 'present' | 'absent';
 }
 
@@ -75,6 +76,7 @@ export function editLine(text: string | undefined, e: LineEdit): string | undefi
 export interface BlockEdit {
   block: string;
   marker: string;
+  /** present or absent. */
   state: 'present' | 'absent';
 }
 

@@ -38,11 +38,13 @@ function notA(info: FileInfo, path: string, type: string): never {
 // ---- file -------------------------------------------------------------------------------------------
 
 export interface FileOptions<V extends object = Vars> extends OpOptions<V>, Attrs {
+  /** Absolute path on the host. */
   path: string;
   /** The content, as text, bytes, or a secret() (its diff shows only that it differs); or a function of the host. */
   content?: string | Buffer | Secret | ((h: HostContext<V>) => string | Buffer | Secret);
   /** A template file (Handlebars, the playbook's templates directory) rendered with `data` (default: the host's vars). */
   template?: string;
+  /** The data a `template` is rendered with (default: the host's vars). */
   data?: Record<string, unknown> | ((h: HostContext<V>) => Record<string, unknown>);
   /** A local file to copy (a path on the machine running Marshal). */
   src?: string;
@@ -165,6 +167,7 @@ function textEdit<V extends object>(o: Record<string, unknown>, op: string, path
 }
 
 export interface LineOptions<V extends object = Vars> extends OpOptions<V> {
+  /** Absolute path on the host. */
   path: string;
   /** The line wanted (present), or removed when no regexp is given (absent). */
   line?: string;
@@ -174,6 +177,7 @@ export interface LineOptions<V extends object = Vars> extends OpOptions<V> {
   insertAfter?: RegExp | string;
   /** A new line goes before the first line matching this (or 'BOF'). */
   insertBefore?: RegExp | string;
+  /** present (the default) or absent. */
   state?: 'present' | 'absent';
 }
 
@@ -208,11 +212,13 @@ export function line<V extends object = Vars>(opts: LineOptions<V>): HostStep<V>
 }
 
 export interface BlockOptions<V extends object = Vars> extends OpOptions<V> {
+  /** Absolute path on the host. */
   path: string;
   /** The lines between `# BEGIN MARSHAL <marker>` and `# END MARSHAL <marker>`. */
   block?: string;
   /** Names the block, so a file can hold several. */
   marker: string;
+  /** present (the default) or absent. */
   state?: 'present' | 'absent';
 }
 
@@ -231,6 +237,7 @@ export function block<V extends object = Vars>(opts: BlockOptions<V>): HostStep<
 // ---- directory / symlink / absent ---------------------------------------------------------------------------
 
 export interface DirectoryOptions<V extends object = Vars> extends OpOptions<V>, Attrs {
+  /** Absolute path on the host. */
   path: string;
 }
 
@@ -264,6 +271,7 @@ export function directory<V extends object = Vars>(opts: DirectoryOptions<V>): H
 }
 
 export interface SymlinkOptions<V extends object = Vars> extends OpOptions<V> {
+  /** Absolute path on the host. */
   path: string;
   /** What the link points to, stored as given (relative targets stay relative). */
   target: string;
@@ -296,6 +304,7 @@ export function symlink<V extends object = Vars>(opts: SymlinkOptions<V>): HostS
 }
 
 export interface AbsentOptions<V extends object = Vars> extends OpOptions<V> {
+  /** Absolute path on the host. */
   path: string;
 }
 
