@@ -30,6 +30,32 @@ export interface SshdOptions {
   extraConfig?: string[];
   /** Seconds to wait for the port to accept connections. */
   startTimeoutMs?: number;
+  /** Stop this server once that process is gone (default: ownerFromEnv(), i.e. $MARSHAL_OWNER_PID; none: it outlives us). */
+  owner?: Owner;
+}
+
+/** A process whose end stops what was started under it (a test run): pid and start time, so a reused pid is not mistaken for it. */
+export interface Owner {
+  pid: number;
+  start: string;
+}
+
+/** The env var a test run sets to its own pid: servers and labs started under it stop when that process is gone. */
+export const OWNER_ENV = 'MARSHAL_OWNER_PID';
+
+/** The owner named by $MARSHAL_OWNER_PID (a live pid), else undefined. */
+export function ownerFromEnv(env: NodeJS.ProcessEnv = process.env): Owner | undefined {
+  const raw = env[OWNER_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const pid = Number(raw);
+  const start = Number.isInteger(pid) && pid > 1 ? processStart(pid) : undefined;
+  if (start === undefined) throw new Error(`${OWNER_ENV}=${raw} is not the pid of a running process`);
+  return { pid, start };
+}
+
+/** True while the owner runs (same pid, same start time). */
+export function ownerAlive(owner: Owner): boolean {
+  return processStart(owner.pid) === owner.start;
 }
 
 export interface SshdInfo {
@@ -211,7 +237,25 @@ export function ensureHostKey(dir: string): { keyFile: string; publicKey: string
   return { keyFile, publicKey: pub };
 }
 
-/** Starts sshd detached (it outlives this process, as a long-lived lab needs) and waits until it listens. */
+/**
+ * Runs in the server's namespace: polls the owner once a second (a builtin read of its stat: no fork
+ * but sleep), and once it is gone kills every process of the namespace: the server and its sessions end, its mounts vanish.
+ */
+function watchdogScript(owner: Owner): string {
+  return [
+    `o=${owner.pid}; t=${owner.start}`,
+    // field 22 of /proc/pid/stat, counted after the ") " that ends the command name
+    'alive() { read -r s </proc/$o/stat || return 1; s=${s##*") "}; set -- $s; [ "${20}" = "$t" ]; }',
+    'while alive 2>/dev/null; do sleep 1; done',
+    'ns=$(readlink /proc/$$/ns/mnt)',
+    // sshd first (no new sessions), then everything else in the namespace: twice, for forks in between
+    '[ "$(readlink /proc/$1/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 "$1" 2>/dev/null',
+    'for n in 1 2; do for p in /proc/[0-9]*; do q=${p#/proc/}; [ "$q" != $$ ] && [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 "$q" 2>/dev/null; done; done',
+    'exit 0',
+  ].join('\n');
+}
+
+/** Starts sshd detached (it outlives this process, as a long-lived lab needs, unless it has an owner) and waits until it listens. */
 export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   assertSshdUsable();
   mkdirSync(opts.dir, { recursive: true });
@@ -233,7 +277,10 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   // The anchor keeps the namespace alive until stopSshd, so its inode number cannot be reused
   // by another suite's namespace while we may still kill "every process in it".
   const anchorFile = join(opts.dir, 'anchor.pid');
-  const script = `set -e; ${mounts.join('; ')}; sleep infinity </dev/null >/dev/null 2>&1 & echo $! > ${shq(anchorFile)}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
+  const owner = 'owner' in opts ? opts.owner : ownerFromEnv();
+  // With an owner the anchor is a watchdog (sh's $$ is the pid sshd takes over by exec).
+  const anchor = owner ? `/bin/sh -c ${shq(watchdogScript(owner))} watchdog $$` : 'sleep infinity';
+  const script = `set -e; ${mounts.join('; ')}; ${anchor} </dev/null >/dev/null 2>&1 & echo $! > ${shq(anchorFile)}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
   const logFd = openSync(join(opts.dir, 'sshd.log'), 'a');
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
     detached: true,
