@@ -238,21 +238,24 @@ export function ensureHostKey(dir: string): { keyFile: string; publicKey: string
 }
 
 /**
- * Runs in the server's namespace: polls the owner once a second (a builtin read of its stat: no fork
- * but sleep), and once it is gone kills every process of the namespace: the server and its sessions end, its mounts vanish.
+ * Stops the server once its owner is gone: a detached sh outside the namespace (so a test counting
+ * the host's processes never sees it) polls the owner and the anchor once a second with builtin
+ * reads of /proc/<pid>/stat; it exits when the anchor ends (stopSshd ran) and, when the owner
+ * ends first, kills every process of the namespace: the server and its sessions end, its mounts vanish.
  */
-function watchdogScript(owner: Owner): string {
-  return [
-    `o=${owner.pid}; t=${owner.start}`,
-    // field 22 of /proc/pid/stat, counted after the ") " that ends the command name
-    'alive() { read -r s </proc/$o/stat || return 1; s=${s##*") "}; set -- $s; [ "${20}" = "$t" ]; }',
-    'while alive 2>/dev/null; do sleep 1; done',
-    'ns=$(readlink /proc/$$/ns/mnt)',
+function startWatchdog(owner: Owner, info: SshdInfo): void {
+  if (!info.anchor) return;
+  const script = [
+    `o=${owner.pid}; t=${owner.start}; a=${info.anchor.pid}; at=${info.anchor.start}; ns=${shq(info.mntNs)}; sshd=${info.pid}`,
+    // v = field 22 of /proc/$1/stat (start time), counted after the ") " that ends the command name
+    'start() { v=; read -r s </proc/$1/stat || return 1; s=${s##*") "}; set -- $s; v=${20}; }',
+    'while :; do { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; { start $o && [ "$v" = "$t" ]; } 2>/dev/null || break; sleep 1; done',
     // sshd first (no new sessions), then everything else in the namespace: twice, for forks in between
-    '[ "$(readlink /proc/$1/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 "$1" 2>/dev/null',
-    'for n in 1 2; do for p in /proc/[0-9]*; do q=${p#/proc/}; [ "$q" != $$ ] && [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 "$q" 2>/dev/null; done; done',
+    '[ "$(readlink /proc/$sshd/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 $sshd 2>/dev/null',
+    'for n in 1 2; do for p in /proc/[0-9]*; do [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
     'exit 0',
   ].join('\n');
+  spawn('/bin/sh', ['-c', script, 'marshal-sshd-watchdog'], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /** Starts sshd detached (it outlives this process, as a long-lived lab needs, unless it has an owner) and waits until it listens. */
@@ -278,9 +281,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   // by another suite's namespace while we may still kill "every process in it".
   const anchorFile = join(opts.dir, 'anchor.pid');
   const owner = 'owner' in opts ? opts.owner : ownerFromEnv();
-  // With an owner the anchor is a watchdog (sh's $$ is the pid sshd takes over by exec).
-  const anchor = owner ? `/bin/sh -c ${shq(watchdogScript(owner))} watchdog $$` : 'sleep infinity';
-  const script = `set -e; ${mounts.join('; ')}; ${anchor} </dev/null >/dev/null 2>&1 & echo $! > ${shq(anchorFile)}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
+  const script = `set -e; ${mounts.join('; ')}; sleep infinity </dev/null >/dev/null 2>&1 & echo $! > ${shq(anchorFile)}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
   const logFd = openSync(join(opts.dir, 'sshd.log'), 'a');
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
     detached: true,
@@ -314,6 +315,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
     ...(anchorPid > 0 ? { anchor: { pid: anchorPid, start: processStart(anchorPid) ?? '' } } : {}),
   };
   writeFileSync(join(opts.dir, 'sshd.json'), JSON.stringify(info, null, 2) + '\n');
+  if (owner) startWatchdog(owner, info);
   return info;
 }
 
