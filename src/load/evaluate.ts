@@ -2,7 +2,7 @@
  * Runs a compiled playbook module. Its `require` is its own: `'marshal'` and `'marshal/…'`
  * are the running Marshal's API instance (so a class, brand or registry the playbook uses is
  * the engine's), anything else resolves from the playbook's directory as Node would. No
- * global hook: nothing else in the process resolves differently.
+ * resolve hook; the built CLI registers its instance as this package's dist/ entry files for plugins.
  */
 import Module, { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
