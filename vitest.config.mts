@@ -18,6 +18,8 @@ export default defineConfig({
     // e2e tests start real sshd servers; two cores, so keep parallelism modest
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // servers, labs and temp dirs of the run end with it, also when it is interrupted
+    globalSetup: [at('./test/support/owner.ts')],
     projects: [
       {
         extends: true,

@@ -8,14 +8,21 @@ import { dirname, join } from 'node:path';
 
 let root: string | undefined;
 
-/** The directory holding Marshal's package.json (the checkout or the installed package). */
+/**
+ * Marshal's npm name: `marshal` belongs to an unrelated package (a Ruby Marshal parser), so
+ * projects install this one under the alias `marshal` (`"marshal": "npm:marshal-playbook@^0.1.0"`)
+ * and every `import ... from 'marshal'` keeps working.
+ */
+export const PACKAGE_NAME = 'marshal-playbook';
+
+/** The directory holding Marshal's package.json (the checkout, or the package installed as node_modules/marshal). */
 export function packageRoot(): string {
   if (root) return root;
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'marshal') return (root = dir);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return (root = dir);
       } catch {
         /* not ours: keep climbing */
       }

@@ -16,6 +16,8 @@ export default defineConfig({
     name: 'lab',
     root: at('.'),
     include: ['test/**/*.test.ts'],
+    // the lab, its sshd and temp dirs end with the run, also when it is interrupted (run alone or from the root)
+    globalSetup: [at('../../test/support/owner.ts')],
     // lab tests start real sshd servers and a FUSE daemon; two cores, so keep parallelism modest
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -10,7 +10,7 @@ export const initCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', default: '.', describe: 'the new project directory (new or empty)' })
-      .option('marshal-spec', { type: 'string', describe: 'how the project depends on Marshal: a version range (default: ^ this version) or file:/path/to/marshal.tgz' }) as never,
+      .option('marshal-spec', { type: 'string', describe: 'how the project depends on Marshal (installed as node_modules/marshal): a version range of marshal-playbook on the registry (default: ^ this version) or file:/path/to/marshal-playbook-<version>.tgz' }) as never,
   handler: (a) => {
     const { initProject } = require('../init/scaffold') as typeof import('../init/scaffold');
     const files = initProject(a.dir, a.marshalSpec !== undefined ? { marshalSpec: a.marshalSpec } : {});

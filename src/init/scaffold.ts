@@ -3,10 +3,11 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors';
 import { VERSION } from '../version';
+import { PACKAGE_NAME } from '../paths';
 import { scaffoldFiles } from './templates';
 
 export interface InitOptions {
-  /** How the project depends on Marshal (default: `^` the running version). */
+  /** How the project depends on Marshal (default: `^` the running version, from the registry under Marshal's npm name). */
   marshalSpec?: string;
 }
 
@@ -26,13 +27,22 @@ function refuseNonEmpty(dir: string): void {
   }
 }
 
+/**
+ * The dependency written under the key `marshal`: a version range or tag becomes an npm alias of
+ * Marshal's npm name (alone it would fetch the registry's unrelated `marshal`); a `file:` tarball,
+ * a path, a URL or an `npm:` alias is written as given.
+ */
+export function marshalDependency(spec: string = `^${VERSION}`): string {
+  const s = spec.trim();
+  if (!s) throw new UsageError(`marshal init: --marshal-spec is empty; give a version range (^${VERSION}) or file:/path/to/${PACKAGE_NAME}-${VERSION}.tgz`);
+  return /[:/\\]/.test(s) ? s : `npm:${PACKAGE_NAME}@${s}`;
+}
+
 /** Writes the project; returns the files written, relative to `dir`. */
 export function initProject(dir: string, o: InitOptions = {}): string[] {
   const root = resolve(dir);
   refuseNonEmpty(root);
-  const spec = o.marshalSpec ?? `^${VERSION}`;
-  if (!spec.trim()) throw new UsageError('marshal init: --marshal-spec is empty; give a version range or file:/path/to/marshal.tgz');
-  const files = scaffoldFiles({ name: packageName(root), marshalSpec: spec });
+  const files = scaffoldFiles({ name: packageName(root), marshalSpec: marshalDependency(o.marshalSpec) });
   for (const [rel, text] of Object.entries(files)) {
     const file = join(root, rel);
     mkdirSync(dirname(file), { recursive: true });

@@ -6,7 +6,7 @@
 export interface ScaffoldInput {
   /** npm package name of the new project. */
   name: string;
-  /** How the project depends on Marshal: a version range or a `file:` tarball. */
+  /** How the project depends on Marshal, under the key `marshal`: an `npm:` alias or a `file:` tarball. */
   marshalSpec: string;
 }
 
@@ -176,7 +176,7 @@ report*.json
 
 const README = (i: ScaffoldInput): string => `# ${i.name}
 
-Playbooks for [Marshal](https://www.npmjs.com/package/marshal): TypeScript modules run over SSH.
+Playbooks for [Marshal](https://www.npmjs.com/package/marshal-playbook) (installed as \`marshal\`): TypeScript modules run over SSH.
 
     npm install
     npm test                                                            # fact parsers

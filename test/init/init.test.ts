@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initProject, packageName } from '../../src/init/scaffold';
+import { initProject, marshalDependency, packageName } from '../../src/init/scaffold';
 import { typecheckPlaybook } from '../../src/load/typecheck';
 import { loadPlaybook } from '../../src/runner-api'; // provides 'marshal' to the playbooks it loads
 import { ROOT, marshal } from '../support/cli';
@@ -22,11 +22,21 @@ describe('marshal init', () => {
     expect(packageName('/x/.Odd Name!')).toBe('odd-name');
   });
 
-  it('defaults the dependency to this version of Marshal', () => {
+  it("defaults the dependency to this version of Marshal, aliased as 'marshal' to Marshal's npm name", () => {
     const dir = join(base, 'default-spec');
     initProject(dir);
-    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies.marshal).toBe(`^${own}`);
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    expect(own.name).toBe('marshal-playbook');
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies.marshal).toBe(`npm:marshal-playbook@^${own.version}`);
+  });
+
+  it('--marshal-spec: a range or tag becomes the alias (never the registry\'s unrelated `marshal`), a tarball, path or alias stays as given, empty is refused', () => {
+    expect(marshalDependency('^0.2.0')).toBe('npm:marshal-playbook@^0.2.0');
+    expect(marshalDependency('latest')).toBe('npm:marshal-playbook@latest');
+    expect(marshalDependency('file:/x/marshal-playbook-0.1.0.tgz')).toBe('file:/x/marshal-playbook-0.1.0.tgz');
+    expect(marshalDependency('../marshal')).toBe('../marshal');
+    expect(marshalDependency('npm:@acme/marshal@1')).toBe('npm:@acme/marshal@1');
+    expect(() => marshalDependency(' ')).toThrow(/--marshal-spec is empty/);
   });
 
   it('its example playbook type-checks under its tsconfig, loads, and its fact parser reads real os-release output', async () => {

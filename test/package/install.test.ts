@@ -62,6 +62,10 @@ describe('the packed tarball in a new project', () => {
     expect(init.out).toContain('playbooks/example.ts');
     const install = await run('npm', ['install'], project);
     expect(install.code, install.out).toBe(0);
+    // Marshal's npm name under the alias `marshal`: 'marshal' and 'marshal/runner' resolve to it
+    expect(tarball).toMatch(/\/marshal-playbook-\d+\.\d+\.\d+\.tgz$/);
+    const deps = await run(process.execPath, ['-p', "[require('./package.json').dependencies.marshal, require('marshal/package.json').name, typeof require('marshal').playbook, typeof require('marshal/runner').loadPlaybook].join(' ')"], project);
+    expect(deps.out.trim()).toBe(`file:${tarball} marshal-playbook function function`);
     const test = await run('npm', ['test'], project);
     expect(test.code, test.out).toBe(0);
     expect(test.out).toMatch(/# pass 2/);

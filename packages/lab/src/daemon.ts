@@ -2,7 +2,8 @@
  * The lab daemon: one process per lab holding every host's state model. It answers the
  * hosts' command scripts (TCP on the lab's loopback .1 address), serves the FUSE sysfs
  * proxy and the CLI (unix socket), persists state.json after every change, and owns the
- * FUSE mount. Started detached by `lab up`: `node daemon.js <labdir>`.
+ * FUSE mount. Started detached by `lab up`: `node daemon.js <labdir> [<owner pid>:<start time>]`;
+ * with an owner (a test run) it stops the whole lab, as `lab down` does, once that process is gone.
  */
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer as createUnixServer } from 'node:net';
@@ -21,6 +22,8 @@ import { LAB_ROOT } from './paths';
 import { stopSshd, type SshdInfo } from '@marshal/sshd-harness';
 import { bootOf, bootUp, goDown } from './model/boot';
 import { startHostSshd, writeBootFiles } from './host-sshd';
+import { ownerAlive, type Owner } from '@marshal/sshd-harness';
+import { isMounted, stopHosts, forgetRun } from './teardown';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -28,6 +31,8 @@ if (!labDir) {
   process.exit(2);
 }
 const paths = labPaths(labDir);
+const ownerArg = process.argv[3] ? /^(\d+):(\d+)$/.exec(process.argv[3]) : undefined;
+const owner: Owner | undefined = ownerArg ? { pid: Number(ownerArg[1]), start: ownerArg[2]! } : undefined;
 const config = JSON.parse(readFileSync(paths.config, 'utf8')) as LabConfig;
 const world = new World(JSON.parse(readFileSync(paths.state, 'utf8')) as WorldState);
 const token = randomBytes(12).toString('hex');
@@ -97,7 +102,7 @@ async function rebootHost(name: string): Promise<void> {
   world.changed?.();
   flush();
   if (shuttingDown) return; // `lab down` meanwhile: the host stays down
-  restarted.set(name, await startHostSshd(paths, host, config.port));
+  restarted.set(name, await startHostSshd(paths, host, config.port, undefined, owner));
   world.event?.(name, 'up', bootOf(host).id);
 }
 
@@ -327,12 +332,6 @@ function fuseScript(): string {
   return join(LAB_ROOT, 'src', 'sysfs_fuse.py');
 }
 
-export function isMounted(mountpoint: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .some((l) => l.split(' ')[4] === mountpoint);
-}
-
 async function mountSysfs(): Promise<void> {
   if (isMounted(paths.sysfs)) unmount();
   mkdirSync(paths.sysfs, { recursive: true });
@@ -360,7 +359,7 @@ function unmount(): void {
 }
 
 let shuttingDown = false;
-async function shutdown(code: number): Promise<void> {
+async function shutdown(code: number, forget = false): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   await Promise.race([Promise.all([...rebooting]), new Promise((r) => setTimeout(r, 4000))]);
@@ -374,7 +373,21 @@ async function shutdown(code: number): Promise<void> {
   }
   rmSync(paths.daemonInfo, { force: true });
   rmSync(paths.socket, { force: true });
+  if (forget) forgetRun(paths);
   process.exit(code);
+}
+
+/** The test run that started this lab ended (even by SIGKILL, when no afterAll runs): stop as `lab down` does. */
+function watchOwner(o: Owner): void {
+  const timer = setInterval(() => {
+    if (ownerAlive(o)) return;
+    clearInterval(timer);
+    log(`owner pid ${o.pid} is gone: stopping the lab`);
+    // hosts first: their namespaces hold bind mounts of the FUSE tree
+    void stopHosts(paths)
+      .catch((e: Error) => log(`stopping the hosts: ${e.message}`))
+      .then(() => shutdown(0, true));
+  }, 500); // 500 ms: a /proc read, and the lab is gone within a second of its owner
 }
 
 async function main(): Promise<void> {
@@ -387,12 +400,13 @@ async function main(): Promise<void> {
   const tcp = createTcpServer(handleTool);
   await new Promise<void>((res, rej) => tcp.once('error', rej).listen(0, address, () => res()));
   const port = (tcp.address() as { port: number }).port;
-  info = { pid: process.pid, address, port, token };
+  info = { pid: process.pid, address, port, token, ...(owner ? { owner } : {}) };
   for (const h of Object.values(world.state.hosts)) {
     writeToolBin(hostPaths(paths, h.name).bin, h, info);
     packagesSeen.set(h.name, h.kind === 'nic' ? JSON.stringify(h.packages) : '');
   }
   await mountSysfs();
+  if (owner) watchOwner(owner);
   persist();
   writeFileSync(paths.daemonInfo, JSON.stringify({ ...info, mntNs: readlinkSync('/proc/self/ns/mnt') }, null, 2) + '\n');
   log(`lab daemon up: ${address}:${port}, ${Object.keys(world.state.hosts).length} hosts`);

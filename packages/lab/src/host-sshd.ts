@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSshd, type BindMount, type SshdInfo } from '@marshal/sshd-harness';
+import { startSshd, type BindMount, type Owner, type SshdInfo } from '@marshal/sshd-harness';
 import { hostPaths, type LabPaths } from './layout';
 import type { HostState, NicHostState } from './model/types';
 import { bootOf, procCmdline } from './model/boot';
@@ -44,7 +44,7 @@ function bindsFor(paths: LabPaths, host: HostState): BindMount[] {
 }
 
 /** Starts the host's sshd in a new mount namespace (its host key stays: known_hosts stay valid). */
-export function startHostSshd(paths: LabPaths, host: HostState, port: number, clientPub = readFileSync(`${paths.clientKey}.pub`, 'utf8').trim()): Promise<SshdInfo> {
+export function startHostSshd(paths: LabPaths, host: HostState, port: number, clientPub = readFileSync(`${paths.clientKey}.pub`, 'utf8').trim(), owner?: Owner): Promise<SshdInfo> {
   const hp = hostPaths(paths, host.name);
-  return startSshd({ dir: hp.sshd, address: host.address, port, authorizedKeys: [clientPub], home: hp.home, binds: bindsFor(paths, host) });
+  return startSshd({ dir: hp.sshd, address: host.address, port, authorizedKeys: [clientPub], home: hp.home, binds: bindsFor(paths, host), ...(owner ? { owner } : {}) });
 }

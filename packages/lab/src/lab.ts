@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from 'marshal';
-import { stopSshd, knownHostsLine, ensureHostKey, pidAlive, listenerPids, sshdConfigOf, type SshdInfo } from '@marshal/sshd-harness';
+import { stopSshd, knownHostsLine, ensureHostKey, pidAlive, listenerPids, sshdConfigOf, ownerFromEnv, type SshdInfo, type Owner } from '@marshal/sshd-harness';
 import { labPaths, hostPaths, defaultLabDir, DEFAULT_NET, DEFAULT_PORT, type LabConfig, type LabPaths, type DaemonInfo } from './layout';
 import { loadScenario } from './scenario';
 import { buildWorld } from './model/build';
@@ -16,6 +16,7 @@ import { startHostSshd, writeBootFiles } from './host-sshd';
 import { bootOf } from './model/boot';
 import { inventoryYaml } from './inventory';
 import { fromDist, LAB_ROOT } from './paths';
+import { liveSshd, stopHosts, unmountSysfs, forgetRun } from './teardown';
 
 export interface LabUpOptions {
   dir?: string;
@@ -27,6 +28,8 @@ export interface LabUpOptions {
   port?: number;
   /** How many sshd servers start at once. */
   concurrency?: number;
+  /** Stop the whole lab once this process is gone (default: $MARSHAL_OWNER_PID, set by test runs; none: it runs until `lab down`). */
+  owner?: Owner;
 }
 
 export interface LabHostInfo {
@@ -118,17 +121,6 @@ function daemonAlive(paths: LabPaths): DaemonInfo | undefined {
   return d && pidAlive(d.pid) ? d : undefined;
 }
 
-/** The sshd of a host, if it is still the one we started (same pid, namespace still alive). */
-function liveSshd(dir: string): SshdInfo | undefined {
-  const info = readJson<SshdInfo>(join(dir, 'sshd.json'));
-  if (!info) return undefined;
-  try {
-    return readlinkSync(`/proc/${info.pid}/ns/mnt`) === info.mntNs ? info : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function daemonCommand(): { cmd: string; args: string[] } {
   const js = join(LAB_ROOT, 'dist', 'daemon.js');
   if (fromDist && existsSync(js)) return { cmd: process.execPath, args: [js] };
@@ -136,11 +128,11 @@ function daemonCommand(): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), join(LAB_ROOT, 'src', 'daemon.ts')] };
 }
 
-async function startDaemon(paths: LabPaths): Promise<DaemonInfo> {
+async function startDaemon(paths: LabPaths, owner: Owner | undefined): Promise<DaemonInfo> {
   rmSync(paths.daemonInfo, { force: true });
   const { cmd, args } = daemonCommand();
   const logFd = openSync(paths.daemonLog, 'a');
-  const child = spawn(cmd, [...args, paths.dir], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, TS_NODE_PROJECT: join(LAB_ROOT, 'tsconfig.json') } });
+  const child = spawn(cmd, [...args, paths.dir, ...(owner ? [`${owner.pid}:${owner.start}`] : [])], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, TS_NODE_PROJECT: join(LAB_ROOT, 'tsconfig.json') } });
   closeSync(logFd);
   child.unref();
   const deadline = Date.now() + 30_000;
@@ -202,6 +194,16 @@ function assertAddressesFree(state: WorldState, cfg: LabConfig): void {
   );
 }
 
+/** Who the lab belongs to: the option, else $MARSHAL_OWNER_PID (a test run), else nobody. */
+function ownerOf(opts: LabUpOptions): Owner | undefined {
+  if ('owner' in opts) return opts.owner;
+  try {
+    return ownerFromEnv();
+  } catch (e) {
+    throw new UsageError(`lab up: ${(e as Error).message}`);
+  }
+}
+
 function sameConfig(a: LabConfig, b: LabConfig): boolean {
   return a.net === b.net && a.pairs === b.pairs && a.scenarioFile === b.scenarioFile && a.port === b.port;
 }
@@ -226,6 +228,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   if (!/^127\.\d{1,3}\.\d{1,3}$/.test(wanted.net)) throw new UsageError(`lab network must be three octets inside 127.0.0.0/8, like 127.77.0 (got ${wanted.net})`);
   if (!Number.isInteger(wanted.pairs) || wanted.pairs < 1 || wanted.pairs > 500) throw new UsageError(`--hosts must be a number of pairs between 1 and 500 (got ${wanted.pairs})`);
   let daemon = daemonAlive(paths);
+  const owner = daemon ? daemon.owner : ownerOf(opts);
   if (daemon && old && !sameConfig(old, wanted)) {
     throw new UsageError(
       `the lab in ${paths.dir} is already up with ${old.pairs} pair(s), scenario ${old.scenarioFile}, net ${old.net}: run \`marshal lab down\` first to start a different one`,
@@ -250,7 +253,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
       writeBootFiles(paths, h);
     }
     writeFileSync(paths.state, JSON.stringify(fresh));
-    daemon = await startDaemon(paths);
+    daemon = await startDaemon(paths, owner);
   }
   const state = readJson<WorldState>(paths.state)!;
   const clientPub = ensureClientKey(paths);
@@ -266,7 +269,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
       infos.set(h.name, live);
       return;
     }
-    const info = await startHostSshd(paths, h, wanted.port, clientPub);
+    const info = await startHostSshd(paths, h, wanted.port, clientPub, owner);
     started++;
     infos.set(h.name, info);
   });
@@ -330,38 +333,6 @@ export function formatStatus(s: LabStatus): string {
   return lines.join('\n') + '\n';
 }
 
-async function stopHosts(paths: LabPaths): Promise<number> {
-  if (!existsSync(paths.hosts)) return 0;
-  let n = 0;
-  await Promise.all(
-    readdirSync(paths.hosts).map(async (name) => {
-      const dir = hostPaths(paths, name).sshd;
-      const info = liveSshd(dir);
-      if (info) {
-        await stopSshd(info);
-        n++;
-      }
-      rmSync(join(dir, 'sshd.json'), { force: true });
-    }),
-  );
-  return n;
-}
-
-function unmountSysfs(paths: LabPaths): void {
-  const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .some((l) => l.split(' ')[4] === paths.sysfs);
-  if (!mounted) return;
-  for (const args of [['-u', paths.sysfs], ['-uz', paths.sysfs]]) {
-    try {
-      execFileSync('fusermount', args, { stdio: 'ignore' });
-      return;
-    } catch {
-      /* next */
-    }
-  }
-}
-
 /** Stops every host, the daemon and its FUSE mount; the next `lab up` starts from the scenario again. */
 export async function labDown(opts: { dir?: string } = {}): Promise<{ dir: string; stopped: number }> {
   const paths = labPaths(opts.dir ?? defaultLabDir());
@@ -386,6 +357,6 @@ export async function labDown(opts: { dir?: string } = {}): Promise<{ dir: strin
     }
   }
   unmountSysfs(paths);
-  for (const f of [paths.daemonInfo, paths.socket, paths.state, `${paths.state}.tmp`]) rmSync(f, { force: true });
+  forgetRun(paths);
   return { dir: paths.dir, stopped };
 }

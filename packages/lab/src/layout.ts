@@ -67,6 +67,8 @@ export interface DaemonInfo {
   address: string;
   port: number;
   token: string;
+  /** The process whose end stops this lab (`lab up` under a test run), if any. */
+  owner?: { pid: number; start: string };
 }
 
 /** Default lab directory: $MARSHAL_LAB_DIR, else ./.marshal/lab. */

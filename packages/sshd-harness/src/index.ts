@@ -30,6 +30,32 @@ export interface SshdOptions {
   extraConfig?: string[];
   /** Seconds to wait for the port to accept connections. */
   startTimeoutMs?: number;
+  /** Stop this server once that process is gone (default: ownerFromEnv(), i.e. $MARSHAL_OWNER_PID; none: it outlives us). */
+  owner?: Owner;
+}
+
+/** A process whose end stops what was started under it (a test run): pid and start time, so a reused pid is not mistaken for it. */
+export interface Owner {
+  pid: number;
+  start: string;
+}
+
+/** The env var a test run sets to its own pid: servers and labs started under it stop when that process is gone. */
+export const OWNER_ENV = 'MARSHAL_OWNER_PID';
+
+/** The owner named by $MARSHAL_OWNER_PID (a live pid), else undefined. */
+export function ownerFromEnv(env: NodeJS.ProcessEnv = process.env): Owner | undefined {
+  const raw = env[OWNER_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const pid = Number(raw);
+  const start = Number.isInteger(pid) && pid > 1 ? processStart(pid) : undefined;
+  if (start === undefined) throw new Error(`${OWNER_ENV}=${raw} is not the pid of a running process`);
+  return { pid, start };
+}
+
+/** True while the owner runs (same pid, same start time). */
+export function ownerAlive(owner: Owner): boolean {
+  return processStart(owner.pid) === owner.start;
 }
 
 export interface SshdInfo {
@@ -211,7 +237,28 @@ export function ensureHostKey(dir: string): { keyFile: string; publicKey: string
   return { keyFile, publicKey: pub };
 }
 
-/** Starts sshd detached (it outlives this process, as a long-lived lab needs) and waits until it listens. */
+/**
+ * Stops the server once its owner is gone: a detached sh outside the namespace (so a test counting
+ * the host's processes never sees it) polls the owner and the anchor once a second with builtin
+ * reads of /proc/<pid>/stat; it exits when the anchor ends (stopSshd ran) and, when the owner
+ * ends first, kills every process of the namespace: the server and its sessions end, its mounts vanish.
+ */
+function startWatchdog(owner: Owner, info: SshdInfo): void {
+  if (!info.anchor) return;
+  const script = [
+    `o=${owner.pid}; t=${owner.start}; a=${info.anchor.pid}; at=${info.anchor.start}; ns=${shq(info.mntNs)}; sshd=${info.pid}`,
+    // v = field 22 of /proc/$1/stat (start time), counted after the ") " that ends the command name
+    'start() { v=; read -r s </proc/$1/stat || return 1; s=${s##*") "}; set -- $s; v=${20}; }',
+    'while :; do { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; { start $o && [ "$v" = "$t" ]; } 2>/dev/null || break; sleep 1; done',
+    // sshd first (no new sessions), then everything else in the namespace: twice, for forks in between
+    '[ "$(readlink /proc/$sshd/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 $sshd 2>/dev/null',
+    'for n in 1 2; do for p in /proc/[0-9]*; do [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
+    'exit 0',
+  ].join('\n');
+  spawn('/bin/sh', ['-c', script, 'marshal-sshd-watchdog'], { detached: true, stdio: 'ignore' }).unref();
+}
+
+/** Starts sshd detached (it outlives this process, as a long-lived lab needs, unless it has an owner) and waits until it listens. */
 export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   assertSshdUsable();
   mkdirSync(opts.dir, { recursive: true });
@@ -233,6 +280,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
   // The anchor keeps the namespace alive until stopSshd, so its inode number cannot be reused
   // by another suite's namespace while we may still kill "every process in it".
   const anchorFile = join(opts.dir, 'anchor.pid');
+  const owner = 'owner' in opts ? opts.owner : ownerFromEnv();
   const script = `set -e; ${mounts.join('; ')}; sleep infinity </dev/null >/dev/null 2>&1 & echo $! > ${shq(anchorFile)}; exec ${SSHD} -D -e -f ${shq(cfgFile)}`;
   const logFd = openSync(join(opts.dir, 'sshd.log'), 'a');
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
@@ -267,6 +315,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInfo> {
     ...(anchorPid > 0 ? { anchor: { pid: anchorPid, start: processStart(anchorPid) ?? '' } } : {}),
   };
   writeFileSync(join(opts.dir, 'sshd.json'), JSON.stringify(info, null, 2) + '\n');
+  if (owner) startWatchdog(owner, info);
   return info;
 }
 
