@@ -9,7 +9,7 @@
  * changes anywhere; if it fails on either host of a pair, neither host is changed.
  */
 import { playbook } from 'marshal';
-import { preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+import { cx7Handlers, preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
 import { sharedVars } from './lib/vars';
 
 export default playbook<Cx7Vars>({
@@ -17,4 +17,5 @@ export default playbook<Cx7Vars>({
   hosts: 'source:destination',
   ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
   steps: [...preflight(), ...prepareSteps()],
+  handlers: cx7Handlers(),
 });

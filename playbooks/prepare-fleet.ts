@@ -7,7 +7,7 @@
  *   marshal run playbooks/prepare-fleet.ts -i fleet.yml --limit 'rack1*'
  */
 import { playbook } from 'marshal';
-import { byPair, preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+import { byPair, cx7Handlers, preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
 import { sharedVars } from './lib/vars';
 
 export default playbook<Cx7Vars>({
@@ -19,4 +19,5 @@ export default playbook<Cx7Vars>({
   // stop rolling out when a batch goes badly: more than a fifth of its hosts failed
   maxFailPercentage: 20,
   steps: [...preflight(), ...prepareSteps()],
+  handlers: cx7Handlers(),
 });

@@ -2,7 +2,7 @@
  * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
  * Every step reads the state back: addresses and names are discovered, never guessed.
  */
-import { step, across, byVar, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step } from 'marshal';
+import { step, across, byVar, flushHandlers, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step } from 'marshal';
 import { observe, evidenceOf } from './evidence';
 import {
   arch, isSupportedArch, rpmPackage, unitState,
@@ -252,11 +252,9 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
     step<Cx7Vars>({
       name: `Step 5.${n}: Open vSwitch other_config:${key}=${value}`,
       check: async (h) => (await h.fact(ovsOtherConfigValue, key)) === value,
-      run: async (h) => {
-        await h.run(sh`ovs-vsctl set Open_vSwitch . ${`other_config:${key}=${value}`}`);
-        return { restartNeeded: true };
-      },
-      register: `ovs_${key.replace(/-/g, '_')}_changed`,
+      run: (h) => h.run(sh`ovs-vsctl set Open_vSwitch . ${`other_config:${key}=${value}`}`),
+      // ovs-vswitchd reads hw-offload only when it starts; the notification is kept on the host, so a run that dies before the restart still restarts next time
+      notify: RESTART_OVS,
       verify: async (h) => expectEqual(await h.fact(ovsOtherConfigValue, key), value, `other_config:${key}`),
     });
   const portOnBridge = (n: string, what: string, netdev: (h: H) => Promise<string>) =>
@@ -286,16 +284,24 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
       run: (h) => h.run(sh`ovs-vsctl add-br ${h.vars.ovs_bridge}`),
       verify: async (h) => expectEqual(await h.fact(bridgeExists, h.vars.ovs_bridge), true, `bridge ${h.vars.ovs_bridge} exists`),
     }),
+    // the restart runs here, before the ports are added, as the guide orders it
+    flushHandlers<Cx7Vars>('Step 5.5: openvswitch restarted so hw-offload takes effect (when 5.2 or 5.3 changed)'),
+    portOnBridge('6', 'PF uplink', uplinkNetdev),
+    portOnBridge('7', 'VF representor', representorNetdev),
+  ];
+}
+
+/** The handler 5.2 and 5.3 notify: playbooks using openvswitch() list it in `handlers: cx7Handlers()`. */
+export const RESTART_OVS = 'restart openvswitch (hw-offload takes effect)';
+
+export function cx7Handlers(): HostStep<Cx7Vars>[] {
+  return [
     step<Cx7Vars>({
-      name: 'Step 5.5: openvswitch restarted so hw-offload takes effect',
-      // ovs-vswitchd reads hw-offload only when it starts: restart when this run changed it
-      when: (h) => h.registered.ovs_hw_offload_changed !== undefined || h.registered.ovs_max_idle_changed !== undefined,
+      name: RESTART_OVS,
       run: (h) => h.run(sh`systemctl restart openvswitch`),
       settle: 10,
       verify: async (h) => expectEqual(await h.fact(unitState, 'openvswitch'), 'active', 'systemctl is-active openvswitch'),
     }),
-    portOnBridge('6', 'PF uplink', uplinkNetdev),
-    portOnBridge('7', 'VF representor', representorNetdev),
   ];
 }
 
@@ -307,7 +313,7 @@ export function prepareSteps(): Step<Cx7Vars>[] {
 /** Read-only re-checks of what prepareSteps() achieves, for playbooks that must not change it. */
 export function preparedAssertions(prefix: string, hosts?: string): Step<Cx7Vars>[] {
   return prepareSteps()
-    .filter((s): s is HostStep<Cx7Vars> => s.kind === 'host' && s.verify !== undefined && !s.when)
+    .filter((s): s is HostStep<Cx7Vars> => s.kind === 'host' && s.verify !== undefined && !s.when && s.meta === undefined)
     .map((s) => step<Cx7Vars>({ name: `${prefix}: ${s.name.replace(/^Step [\d.]+: /, '')}`, tags: ['preflight'], ...(hosts ? { hosts } : {}), verify: s.verify! }));
 }
 
