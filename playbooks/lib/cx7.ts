@@ -15,6 +15,9 @@ import {
   nodeDeviceName,
 } from './facts';
 
+/** The external_id prepare's add-br sets on a bridge it creates: unprepare-cx7 removes only bridges that carry it. */
+export const BRIDGE_MARK = { key: 'marshal-created-by', value: 'prepare-cx7' } as const;
+
 /** A source and its destination share a `pair` var: across-steps and rolling batches group by it. */
 export const byPair = byVar('pair');
 
@@ -281,7 +284,8 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
     step<Cx7Vars>({
       name: 'Step 5.4: OVS bridge exists',
       check: (h) => h.fact(bridgeExists, h.vars.ovs_bridge),
-      run: (h) => h.run(sh`ovs-vsctl add-br ${h.vars.ovs_bridge}`),
+      // one transaction: a bridge Marshal created always carries the mark unprepare-cx7 removes it by
+      run: (h) => h.run(sh`ovs-vsctl add-br ${h.vars.ovs_bridge} -- br-set-external-id ${h.vars.ovs_bridge} ${BRIDGE_MARK.key} ${BRIDGE_MARK.value}`),
       verify: async (h) => expectEqual(await h.fact(bridgeExists, h.vars.ovs_bridge), true, `bridge ${h.vars.ovs_bridge} exists`),
     }),
     // the restart runs here, before the ports are added, as the guide orders it

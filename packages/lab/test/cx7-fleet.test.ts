@@ -63,3 +63,58 @@ describe('step 5.5: the Open vSwitch restart is a handler', () => {
     expect(recap(third.stdout, 'src01')![1]).toBe('0');
   }, 600_000);
 });
+
+/** A host's state without the clock stamps that differ between two identical preparations. */
+function hostState(h: any) {
+  return JSON.parse(JSON.stringify(h, (k, v) => (k === 'vfsReadyAt' ? undefined : v)));
+}
+
+describe('unprepare-cx7', () => {
+  it('prepare → unprepare → prepare leaves both hosts as the first prepare did', async () => {
+    const l = await lab();
+    const fresh = l.state();
+    const run = async (pb: string) => {
+      const r = await marshal(['run', PB(pb), '-i', l.inventory], { timeoutMs: 180_000 });
+      expect(r.code, `${pb}\n${r.stdout}`).toBe(0);
+      return r;
+    };
+    await run('prepare-cx7');
+    const prepared = l.state();
+    expect(prepared.src01.ovs.bridges[0].externalIds).toEqual({ 'marshal-created-by': 'prepare-cx7' });
+    const undo = await run('unprepare-cx7');
+    expect(Number(recap(undo.stdout, 'src01')![1])).toBe(6);
+    const undone = l.state();
+    for (const h of ['src01', 'dst01']) {
+      const pf = undone[h].pfs[0];
+      expect([pf.eswitch, pf.numVfs, pf.vfs.length], h).toEqual(['legacy', 0, 0]);
+      expect(undone[h].ovs.bridges, h).toEqual([]);
+      // OVS and its other_config stay (host-wide); everything else is as the lab started
+      expect(hostState({ ...undone[h], ovs: fresh[h].ovs }), h).toEqual(hostState(fresh[h]));
+    }
+    const again = await run('unprepare-cx7');
+    expect(recap(again.stdout, 'src01')![1]).toBe('0');
+    await run('prepare-cx7');
+    const after = l.state();
+    for (const h of ['src01', 'dst01']) expect(hostState(after[h]), h).toEqual(hostState(prepared[h]));
+  }, 600_000);
+
+  it('refuses both hosts of the pair while a VM holds a VF, and keeps a bridge prepare did not create', async () => {
+    const l = await lab('description: ovs-sriov exists before prepare\ndefaults:\n  ovs: { running: true, bridges: [{ name: ovs-sriov, ports: [] }] }\nsource:\n  domains: [{ name: vm1 }]\n');
+    for (const pb of ['prepare-cx7', 'attach-vf']) expect((await marshal(['run', PB(pb), '-i', l.inventory], { timeoutMs: 180_000 })).code, pb).toBe(0);
+    const before = l.state();
+    const refused = await marshal(['run', PB('unprepare-cx7'), '-i', l.inventory], { timeoutMs: 180_000 });
+    expect(refused.code, refused.stdout).toBe(2);
+    expect(refused.stdout).toMatch(/failed: \[src01\] Preflight: no VM uses a VF .* src01: vm1 \(0000:e1:00\.1\)/);
+    expect(refused.stdout).toMatch(/failed: \[dst01\] Preflight: no VM uses a VF/);
+    expect(l.state()).toEqual(before);
+    // with the VF detached from the VM, unprepare goes through but keeps the bridge it did not create
+    const xml = '/root/mlx_vf-vm1.xml';
+    const detach = await marshal(['exec', 'src01', '-i', l.inventory, '--', `virsh detach-device vm1 ${xml} --live --config`]);
+    expect(detach.code, detach.stdout + detach.stderr).toBe(0);
+    const undo = await marshal(['run', PB('unprepare-cx7'), '-i', l.inventory], { timeoutMs: 180_000 });
+    expect(undo.code, undo.stdout).toBe(0);
+    expect(undo.stdout).toContain('ovs-sriov kept: prepare-cx7 did not create it');
+    const st = l.state();
+    for (const h of ['src01', 'dst01']) expect(st[h].ovs.bridges, h).toEqual([{ name: 'ovs-sriov', ports: [] }]);
+  }, 600_000);
+});
