@@ -49,7 +49,9 @@ export type {
   Playbook,
   Unchanged,
   FactCache,
+  SummaryBy,
 } from './dsl/types';
+export type { GroupOutcome, GroupSummary, GroupStatus } from './results/group-summary';
 export type { ExecResult } from './connection/types';
 export type { Evidence } from './errors';
 
