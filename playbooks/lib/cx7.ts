@@ -2,7 +2,7 @@
  * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
  * Every step reads the state back: addresses and names are discovered, never guessed.
  */
-import { step, across, byVar, flushHandlers, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step } from 'marshal';
+import { step, across, byVar, flushHandlers, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step, type SummaryBy } from 'marshal';
 import { observe, evidenceOf } from './evidence';
 import {
   arch, isSupportedArch, rpmPackage, unitState,
@@ -20,6 +20,30 @@ export const BRIDGE_MARK = { key: 'marshal-created-by', value: 'prepare-cx7' } a
 
 /** A source and its destination share a `pair` var: across-steps and rolling batches group by it. */
 export const byPair = byVar('pair');
+
+/**
+ * The run's summary per pair (`summaryBy: pairSummary`): prepared / refused by preflight with the
+ * reasons / failed at step N / not reached, after the recap and in `--report`'s groupSummary.
+ */
+export const pairSummary: SummaryBy = {
+  by: byPair,
+  describe: (o) => {
+    const f = o.failedAt;
+    const why = f ? f.failures.map((x) => `${x.host}: ${x.message}`).join('; ') : '';
+    switch (o.status) {
+      case 'ok':
+        return `prepared (${o.changed} changed)`;
+      case 'failed':
+      case 'unreachable':
+        if (f!.tags.includes('preflight')) return `refused by preflight, nothing changed: ${why}`;
+        return `${o.status === 'failed' ? 'failed' : 'unreachable'} at step ${f!.number} of the play (${f!.step}): ${why}; run again to continue from there`;
+      case 'incomplete':
+        return 'incomplete (the run stopped): run again to continue';
+      case 'not run':
+        return 'not reached (the rolling run stopped before its batch): run again';
+    }
+  },
+};
 
 /** Vars every CX-7 host needs (set per host in the inventory). */
 export interface Cx7Vars {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { summarizeGroups, type GroupSummaryInput } from '../../src/results/group-summary';
 import { ConsoleReporter } from '../../src/report/console';
 import { emptyStats, type RunSummary, type StepResult } from '../../src/results/results';
+import { playbook, step, byVar } from '../../src/index';
 
 const base = { startedAt: '', durationMs: 1, commands: [], notes: [], warnings: [] };
 const ok = (host: string, step: string, stepIndex: number, changed = false) => ({ ...base, host, step, stepIndex, status: changed ? 'changed' : 'ok' }) as StepResult;
@@ -80,8 +81,7 @@ describe('summary per group (summaryBy)', () => {
 });
 
 describe('playbook({ summaryBy })', () => {
-  it('needs a grouping in `by`, named in the error', async () => {
-    const { playbook, step, byVar } = await import('../../src/index');
+  it('needs a grouping in `by`, named in the error', () => {
     const steps = [step({ name: 's', verify: () => true })];
     expect(playbook({ name: 'p', hosts: 'all', steps, summaryBy: { by: byVar('rack') } }).summaryBy?.by.label).toBe('rack');
     expect(() => playbook({ name: 'p', hosts: 'all', steps, summaryBy: { by: 'rack' } as never })).toThrow(/playbook "p": summaryBy needs `by`, a grouping such as byVar\('rack'\)/);

@@ -118,3 +118,35 @@ describe('unprepare-cx7', () => {
     for (const h of ['src01', 'dst01']) expect(st[h].ovs.bridges, h).toEqual([{ name: 'ovs-sriov', ports: [] }]);
   }, 600_000);
 });
+
+describe('resumable fleet runs', () => {
+  it('a rolling run that fails part-way is run again and continues per pair, with a summary per pair on the console and in --report', async () => {
+    // pair 02: no libvirt on src02 (fails at step 3, virsh missing); pair 03: old firmware on dst03 (refused by preflight)
+    const l = await lab(
+      'description: one pair breaks at step 3, one fails preflight\npairs: 3\nhosts:\n  src02:\n    packages: { libvirt: false }\n  dst03:\n    pf: { firmware: 28.33.2028, vfMigrationMode: 0 }\n',
+    );
+    const report = join(l.dir, 'run.json');
+    const fleet = () => marshal(['run', PB('prepare-fleet'), '-i', l.inventory, '--report', report], { env: { MARSHAL_FLEET_BATCH: '1' }, timeoutMs: 300_000 });
+    const first = await fleet();
+    expect(first.code, first.stdout).toBe(2);
+    expect(first.stdout).toMatch(/SUMMARY BY pair \**\npair 01 \(src01, dst01\): prepared \(\d+ changed\)\npair 02 \(src02, dst02\): failed at step 5 of the play \(Step 3: VF detached from its host driver\): src02: command exited 127: virsh nodedev-detach .*; run again to continue from there\npair 03 \(src03, dst03\): not reached/);
+    const groups = () => JSON.parse(readFileSync(report, 'utf8')).groupSummary;
+    expect(groups().by).toBe('pair');
+    expect(groups().groups.map((g: { key: string; status: string }) => [g.key, g.status])).toEqual([['01', 'ok'], ['02', 'failed'], ['03', 'not run']]);
+    // the cause is fixed on src02, then the same command again
+    const fix = await marshal(['exec', 'src02', '-i', l.inventory, '--', 'dnf install -y libvirt']);
+    expect(fix.code, fix.stdout + fix.stderr).toBe(0);
+    const second = await fleet();
+    expect(second.code, second.stdout).toBe(2);
+    expect(second.stdout).toMatch(/pair 01 \(src01, dst01\): prepared \(0 changed\)\npair 02 \(src02, dst02\): prepared \(\d+ changed\)\npair 03 \(src03, dst03\): refused by preflight, nothing changed: dst03: running firmware: expected >= 28\.36\.1010, saw 28\.33\.2028/);
+    // pair 02 continued where it stood: steps 1 and 2 were done, step 3 onwards changed
+    expect(recap(second.stdout, 'src01')![1]).toBe('0');
+    expect(second.stdout).toMatch(/STEP \[Step 2: one VF created\] \**\n(?:.+\n)*?ok: \[src02\]/);
+    expect(second.stdout).toMatch(/STEP \[Step 3: VF detached from its host driver\] \**\n(?:.+\n)*?changed: \[src02\]/);
+    const g = groups().groups;
+    expect(g.map((x: { key: string; status: string }) => [x.key, x.status])).toEqual([['01', 'ok'], ['02', 'ok'], ['03', 'failed']]);
+    expect(g[2].failedAt).toMatchObject({ number: 1, tags: ['preflight'], failures: [{ host: 'dst03' }] });
+    const st = l.state();
+    expect([st.src02.pfs[0].eswitch, st.dst02.pfs[0].eswitch, st.src03.pfs[0].eswitch]).toEqual(['switchdev', 'switchdev', 'legacy']);
+  }, 600_000);
+});
