@@ -15,7 +15,7 @@ import { sharedVars } from './lib/vars';
 export default playbook<Cx7Vars>({
   name: 'Prepare CX-7 hosts for VF live migration',
   hosts: 'source:destination',
-  ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair', 'vf_count'),
   steps: [...preflight(), ...prepareSteps()],
   handlers: cx7Handlers(),
 });

@@ -16,7 +16,7 @@ import { sharedVars } from './lib/vars';
 export default playbook<Cx7Vars>({
   name: 'Prepare a CX-7 fleet for VF live migration (rolling, by pair)',
   hosts: 'source:destination',
-  ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair', 'vf_count'),
   serial: process.env.MARSHAL_FLEET_BATCH ?? 5,
   batchBy: byPair,
   // stop rolling out when a batch goes badly: more than a fifth of its hosts failed

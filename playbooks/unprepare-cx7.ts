@@ -15,6 +15,6 @@ import { sharedVars } from './lib/vars';
 export default playbook<Cx7Vars>({
   name: 'Undo the CX-7 preparation for VF live migration',
   hosts: 'source:destination',
-  ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair', 'vf_count'),
   steps: unprepareSteps(),
 });

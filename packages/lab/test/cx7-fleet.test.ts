@@ -5,6 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
 
@@ -149,4 +150,72 @@ describe('resumable fleet runs', () => {
     const st = l.state();
     expect([st.src02.pfs[0].eswitch, st.dst02.pfs[0].eswitch, st.src03.pfs[0].eswitch]).toEqual(['switchdev', 'switchdev', 'legacy']);
   }, 600_000);
+});
+
+/** A copy of the lab's inventory with extra vars on some hosts. */
+function inventoryWith(l: { dir: string; inventory: string }, file: string, vars: Record<string, Record<string, unknown>>): string {
+  const inv = parse(readFileSync(l.inventory, 'utf8'));
+  for (const [host, v] of Object.entries(vars)) {
+    const group = Object.values<{ hosts: Record<string, Record<string, unknown>> }>(inv.all.children).find((g) => g.hosts?.[host]);
+    Object.assign(group!.hosts[host]!, v);
+  }
+  const out = join(l.dir, file);
+  writeFileSync(out, stringify(inv));
+  return out;
+}
+
+describe('several VFs and VMs, there and back', () => {
+  it('4 VMs with one VF each (VF indexes not starting at 0), a 5th refused, migrated there and back; 5 in use migrate in waves of 4', async () => {
+    const vmsYaml = [1, 2, 3, 4, 5].map((i) => `{ name: vm${i} }`).join(', ');
+    const l = await lab(`description: five VMs on the source\nsource:\n  domains: [${vmsYaml}]\n`);
+    const vfCount = { vf_count: 5 };
+    const four = [{ name: 'vm1', vfs: [2] }, { name: 'vm2', vfs: [0] }, { name: 'vm3', vfs: [1] }, { name: 'vm4', vfs: [3] }];
+    const inv4 = inventoryWith(l, 'four.yml', { src01: { ...vfCount, vms: four }, dst01: vfCount });
+    const inv5 = inventoryWith(l, 'five.yml', { src01: { ...vfCount, vms: [...four, { name: 'vm5', vfs: [4] }] }, dst01: vfCount });
+    const run = (pb: string, inv: string, ...more: string[]) => marshal(['run', PB(pb), '-i', inv, ...more], { timeoutMs: 240_000 });
+    const ok = async (pb: string, inv: string, ...more: string[]) => {
+      const r = await run(pb, inv, ...more);
+      expect(r.code, `${pb} ${more.join(' ')}\n${r.stdout}`).toBe(0);
+      return r;
+    };
+    const on = (host: string) => l.state()[host].domains.filter((d: { state: string }) => d.state === 'running').map((d: { name: string }) => d.name).sort();
+    const hostdevs = () => Object.fromEntries(l.state().src01.domains.map((d: { name: string; hostdevs: { pci: string }[] }) => [d.name, d.hostdevs.map((h) => h.pci)]));
+
+    await ok('prepare-cx7', inv4);
+    for (const h of ['src01', 'dst01']) {
+      const pf = l.state()[h].pfs[0];
+      expect(pf.vfs.map((v: { migratable: boolean; driver: string }) => [v.migratable, v.driver]), h).toEqual(Array(5).fill([true, 'pci-stub']));
+      // the uplink and the five representors
+      expect(l.state()[h].ovs.bridges[0].ports, h).toHaveLength(6);
+    }
+    // five VFs asked for: refused before anything is attached
+    const five = await run('attach-vf', inv5);
+    expect(five.code, five.stdout).toBe(2);
+    expect(five.stdout).toMatch(/at most 4 VFs of 0000:e1:00\.0 given to VMs .*saw 5: 5 asked for/);
+    expect(Object.values(hostdevs()).flat()).toEqual([]);
+    await ok('attach-vf', inv4);
+    // vm1 has VF index 2: 0000:e1:00.3 (offset 1, stride 1)
+    expect(hostdevs()).toMatchObject({ vm1: ['0000:e1:00.3'], vm2: ['0000:e1:00.1'], vm3: ['0000:e1:00.2'], vm4: ['0000:e1:00.4'], vm5: [] });
+    const fifth = await run('attach-vf', inventoryWith(l, 'fifth.yml', { src01: { ...vfCount, vms: [{ name: 'vm5', vfs: [4] }] }, dst01: vfCount }));
+    expect(fifth.code).toBe(2);
+    expect(fifth.stdout).toMatch(/saw 5: 1 asked for \(0000:e1:00\.5\), 4 already in use/);
+
+    const there = await ok('migrate-vm', inv4);
+    expect(on('dst01')).toEqual(['vm1', 'vm2', 'vm3', 'vm4']);
+    expect(on('src01')).toEqual(['vm5']);
+    for (const g of ['vm1', 'vm2', 'vm3', 'vm4']) expect(there.stdout).toMatch(new RegExp(`ok: \\[${g}-guest01\\]\\n\\s+enp7s0 \\(52:54:00:[0-9a-f:]{8}\\) reaches \\S+ with 0% loss`));
+    // a rerun changes nothing; then the way back
+    const again = await ok('migrate-vm', inv4);
+    expect(again.stdout).toMatch(/STEP \[Step 9[^\]]*\][^\n]*\n(?:.+\n)*?ok: \[src01\]/);
+    await ok('migrate-vm', inv4, '-e', 'migrate_to=source');
+    expect(on('src01')).toEqual(['vm1', 'vm2', 'vm3', 'vm4', 'vm5']);
+    expect(on('dst01')).toEqual([]);
+
+    // a fifth VF attached past the playbook's limit (its check skipped): migrate-vm moves the five in two waves, which the lab's per-PF limit accepts
+    await ok('attach-vf', inv5, '--start-at-task', 'Step 7*');
+    expect(hostdevs().vm5).toEqual(['0000:e1:00.5']);
+    const waves = await ok('migrate-vm', inv5);
+    expect(on('dst01')).toEqual(['vm1', 'vm2', 'vm3', 'vm4', 'vm5']);
+    expect(waves.stdout).toContain('vm5-guest01');
+  }, 900_000);
 });
