@@ -114,7 +114,11 @@ export default playbook<Vars>({
         const guests = g.hosts.filter((h) => h.groups.includes('guests'));
         for (const vm of vmsOf(src)) {
           const guest = guests.find((h) => h.vars.vm_name === vm.name);
-          if (!guest) fail(`no guest host for ${vm.name} in pair ${g.key} (a host in group guests with vm_name ${vm.name} and pair ${g.key})`);
+          if (!guest) {
+            // guests are optional in the inventory: without one the in-guest check cannot run, which is said, not hidden
+            src.warn(`${vm.name}: no guest host (group guests, vm_name ${vm.name}, pair ${g.key}): the VF was not checked inside the VM`);
+            continue;
+          }
           const target = guest.vars.ping_target;
           if (!target) fail(`no ping_target var on ${guest.name}`);
           for (const { mac } of (await vfAssignments(src)).filter((a) => a.vm === vm.name)) {
