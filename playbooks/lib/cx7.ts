@@ -35,7 +35,7 @@ export const pairSummary: SummaryBy = {
         return `prepared (${o.changed} changed)`;
       case 'failed':
       case 'unreachable':
-        if (f!.tags.includes('preflight')) return `refused by preflight, nothing changed: ${why}`;
+        if (o.status === 'failed' && f!.tags.includes('preflight')) return `refused by preflight, nothing changed: ${why}`;
         return `${o.status === 'failed' ? 'failed' : 'unreachable'} at step ${f!.number} of the play (${f!.step}): ${why}; run again to continue from there`;
       case 'incomplete':
         return 'incomplete (the run stopped): run again to continue';
