@@ -109,7 +109,7 @@ describe('unprepare-cx7', () => {
     expect(refused.stdout).toMatch(/failed: \[dst01\] Preflight: no VM uses a VF/);
     expect(l.state()).toEqual(before);
     // with the VF detached from the VM, unprepare goes through but keeps the bridge it did not create
-    const xml = '/root/mlx_vf-vm1.xml';
+    const xml = '/root/mlx_vf-vm1-vf0.xml';
     const detach = await marshal(['exec', 'src01', '-i', l.inventory, '--', `virsh detach-device vm1 ${xml} --live --config`]);
     expect(detach.code, detach.stdout + detach.stderr).toBe(0);
     const undo = await marshal(['run', PB('unprepare-cx7'), '-i', l.inventory], { timeoutMs: 180_000 });
@@ -142,7 +142,7 @@ describe('resumable fleet runs', () => {
     expect(second.stdout).toMatch(/pair 01 \(src01, dst01\): prepared \(0 changed\)\npair 02 \(src02, dst02\): prepared \(\d+ changed\)\npair 03 \(src03, dst03\): refused by preflight, nothing changed: dst03: running firmware: expected >= 28\.36\.1010, saw 28\.33\.2028/);
     // pair 02 continued where it stood: steps 1 and 2 were done, step 3 onwards changed
     expect(recap(second.stdout, 'src01')![1]).toBe('0');
-    expect(second.stdout).toMatch(/STEP \[Step 2: one VF created\] \**\n(?:.+\n)*?ok: \[src02\]/);
+    expect(second.stdout).toMatch(/STEP \[Step 2: VFs created \(vf_count, default 1\)\] \**\n(?:.+\n)*?ok: \[src02\]/);
     expect(second.stdout).toMatch(/STEP \[Step 3: VF detached from its host driver\] \**\n(?:.+\n)*?changed: \[src02\]/);
     const g = groups().groups;
     expect(g.map((x: { key: string; status: string }) => [x.key, x.status])).toEqual([['01', 'ok'], ['02', 'ok'], ['03', 'failed']]);
