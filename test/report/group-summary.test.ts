@@ -3,7 +3,9 @@ import { Writable } from 'node:stream';
 import { summarizeGroups, type GroupSummaryInput } from '../../src/results/group-summary';
 import { ConsoleReporter } from '../../src/report/console';
 import { emptyStats, type RunSummary, type StepResult } from '../../src/results/results';
-import { playbook, step, byVar } from '../../src/index';
+import { playbook, step, byVar, sh } from '../../src/index';
+import { runPlaybook } from '../../src/scheduler/run';
+import { fakeConnector, memoryInventory } from '../support/fake';
 
 const base = { startedAt: '', durationMs: 1, commands: [], notes: [], warnings: [] };
 const ok = (host: string, step: string, stepIndex: number, changed = false) => ({ ...base, host, step, stepIndex, status: changed ? 'changed' : 'ok' }) as StepResult;
@@ -85,5 +87,49 @@ describe('playbook({ summaryBy })', () => {
     const steps = [step({ name: 's', verify: () => true })];
     expect(playbook({ name: 'p', hosts: 'all', steps, summaryBy: { by: byVar('rack') } }).summaryBy?.by.label).toBe('rack');
     expect(() => playbook({ name: 'p', hosts: 'all', steps, summaryBy: { by: 'rack' } as never })).toThrow(/playbook "p": summaryBy needs `by`, a grouping such as byVar\('rack'\)/);
+  });
+});
+
+describe('summaryBy through the engine (a rolling run by rack)', () => {
+  const inv = memoryInventory({ web: { a1: { rack: 'r1' }, a2: { rack: 'r1' }, b1: { rack: 'r2' }, b2: { rack: 'r2' }, c1: { rack: 'r3' } } });
+  // each host keeps `done` markers; b1 fails at `install` while `broken` is set
+  function hosts(broken: Set<string>) {
+    const state = new Map<string, Set<string>>();
+    const handler = (host: string, cmd: string) => {
+      const done = state.get(host) ?? new Set<string>();
+      state.set(host, done);
+      const [op, k] = cmd.split(' ');
+      if (op === 'has') return { exitCode: done.has(k!) ? 0 : 1 };
+      if (broken.has(host) && k === 'install') return { exitCode: 1, stderr: 'no package\n' };
+      done.add(k!);
+      return { exitCode: 0 };
+    };
+    return { state, handler };
+  }
+  const doStep = (k: string, tags?: string[]) => step({ name: k, ...(tags ? { tags } : {}), check: (h) => h.test(sh`has ${k}`), run: (h) => h.run(sh`do ${k}`) });
+  const pb = playbook({ name: 'racks', hosts: 'web', serial: 1, batchBy: byVar('rack'), maxFailPercentage: 0, summaryBy: { by: byVar('rack') }, steps: [doStep('check', ['pre']), doStep('install'), doStep('start')] });
+
+  it('a failed batch stops the roll-out: later racks are "not run"; the rerun continues and the done rack changes nothing', async () => {
+    const broken = new Set(['b1']);
+    const { handler } = hosts(broken);
+    const { connect } = fakeConnector(handler);
+    const first = await runPlaybook({ playbook: pb, inventory: inv, connect });
+    expect(first.groupSummary?.groups.map((g) => [g.key, g.status, g.changed])).toEqual([['r1', 'ok', 6], ['r2', 'failed', 3], ['r3', 'not run', 0]]);
+    expect(first.groupSummary?.groups[1]?.text).toBe('failed at step 2 (install): b1: command exited 1: do install');
+    broken.clear();
+    const second = await runPlaybook({ playbook: pb, inventory: inv, connect });
+    expect(second.groupSummary?.groups.map((g) => [g.key, g.status, g.changed])).toEqual([['r1', 'ok', 0], ['r2', 'ok', 3], ['r3', 'ok', 3]]);
+  });
+
+  it('an interrupted run leaves the rack it was in "incomplete"', async () => {
+    const ac = new AbortController();
+    const { handler } = hosts(new Set());
+    const { connect } = fakeConnector((host, cmd) => {
+      if (cmd === 'do install') ac.abort({ signal: 'SIGINT' });
+      return handler(host, cmd);
+    });
+    const s = await runPlaybook({ playbook: pb, inventory: inv, connect, signal: ac.signal });
+    expect(s.interrupted).toBe(true);
+    expect(s.groupSummary?.groups.map((g) => g.status)).toEqual(['incomplete', 'not run', 'not run']);
   });
 });
