@@ -18,6 +18,9 @@ import {
 /** The external_id prepare's add-br sets on a bridge it creates: unprepare-cx7 removes only bridges that carry it. */
 export const BRIDGE_MARK = { key: 'marshal-created-by', value: 'prepare-cx7' } as const;
 
+/** The handler 5.2 and 5.3 notify: playbooks using openvswitch() list it in `handlers: cx7Handlers()`. */
+export const RESTART_OVS = 'restart openvswitch (hw-offload takes effect)';
+
 /** A source and its destination share a `pair` var: across-steps and rolling batches group by it. */
 export const byPair = byVar('pair');
 
@@ -362,9 +365,6 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
     portOnBridge('7', 'VF representor', representorNetdevs),
   ];
 }
-
-/** The handler 5.2 and 5.3 notify: playbooks using openvswitch() list it in `handlers: cx7Handlers()`. */
-export const RESTART_OVS = 'restart openvswitch (hw-offload takes effect)';
 
 export function cx7Handlers(): HostStep<Cx7Vars>[] {
   return [
