@@ -9,12 +9,13 @@
  * changes anywhere; if it fails on either host of a pair, neither host is changed.
  */
 import { playbook } from 'marshal';
-import { preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
+import { cx7Handlers, preflight, prepareSteps, type Cx7Vars } from './lib/cx7';
 import { sharedVars } from './lib/vars';
 
 export default playbook<Cx7Vars>({
   name: 'Prepare CX-7 hosts for VF live migration',
   hosts: 'source:destination',
-  ...sharedVars('pf_pci', 'ovs_bridge', 'pair'),
+  ...sharedVars('pf_pci', 'ovs_bridge', 'pair', 'vf_count'),
   steps: [...preflight(), ...prepareSteps()],
+  handlers: cx7Handlers(),
 });

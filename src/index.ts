@@ -55,7 +55,9 @@ export type {
   Registers,
   LoopItemResult,
   LoopSpec,
+  SummaryBy,
 } from './dsl/types';
+export type { GroupOutcome, GroupSummary, GroupStatus } from './results/group-summary';
 export type { ExecResult } from './connection/types';
 export type { Evidence } from './errors';
 

@@ -6,6 +6,7 @@ export { runPlaybook } from './scheduler/run';
 export type { EngineOptions } from './scheduler/run';
 export { loadPlaybook } from './load/index';
 export type { StepResult, RunSummary, HostStats, Failure, Status, CommandRecord, Base as StepResultBase, LoopItem } from './results/results';
+export type { GroupSummary, GroupOutcome, GroupStatus } from './results/group-summary';
 export type { StepFilter } from './plan/select';
 export type { Reporter, PlayStartEvent, StepStartEvent } from './report/types';
 export { Masker } from './util/mask';

@@ -2,21 +2,51 @@
  * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
  * Every step reads the state back: addresses and names are discovered, never guessed.
  */
-import { step, across, byVar, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step } from 'marshal';
+import { step, across, byVar, flushHandlers, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step, type SummaryBy } from 'marshal';
 import { observe, evidenceOf } from './evidence';
 import {
   arch, isSupportedArch, rpmPackage, unitState,
   mellanoxDevices, CX7_PF_DEVICE, MELLANOX_VENDOR,
   mstflintQuery, versionAtLeast, MIN_CX7_MIGRATION_FW,
   mstconfigQuery, vfMigrationStatus,
-  iommu, sriov, vfAddress, pciDriver,
+  iommu, sriov, vfAddress, vfAddresses, pciDriver,
   eswitchMode, devlinkPorts, vfPort, uplinkPort,
   ovsOtherConfigValue, bridgeExists, bridgePorts,
   nodeDeviceName,
 } from './facts';
 
+/** The external_id prepare's add-br sets on a bridge it creates: unprepare-cx7 removes only bridges that carry it. */
+export const BRIDGE_MARK = { key: 'marshal-created-by', value: 'prepare-cx7' } as const;
+
+/** The handler 5.2 and 5.3 notify: playbooks using openvswitch() list it in `handlers: cx7Handlers()`. */
+export const RESTART_OVS = 'restart openvswitch (hw-offload takes effect)';
+
 /** A source and its destination share a `pair` var: across-steps and rolling batches group by it. */
 export const byPair = byVar('pair');
+
+/**
+ * The run's summary per pair (`summaryBy: pairSummary`): prepared / refused by preflight with the
+ * reasons / failed at step N / not reached, after the recap and in `--report`'s groupSummary.
+ */
+export const pairSummary: SummaryBy = {
+  by: byPair,
+  describe: (o) => {
+    const f = o.failedAt;
+    const why = f ? f.failures.map((x) => `${x.host}: ${x.message}`).join('; ') : '';
+    switch (o.status) {
+      case 'ok':
+        return `prepared (${o.changed} changed)`;
+      case 'failed':
+      case 'unreachable':
+        if (o.status === 'failed' && f!.tags.includes('preflight')) return `refused by preflight, nothing changed: ${why}`;
+        return `${o.status === 'failed' ? 'failed' : 'unreachable'} at step ${f!.number} of the play (${f!.step}): ${why}; run again to continue from there`;
+      case 'incomplete':
+        return 'incomplete (the run stopped): run again to continue';
+      case 'not run':
+        return 'not reached (the rolling run stopped before its batch): run again';
+    }
+  },
+};
 
 /** Vars every CX-7 host needs (set per host in the inventory). */
 export interface Cx7Vars {
@@ -26,24 +56,40 @@ export interface Cx7Vars {
   ovs_bridge: string;
   /** Pairs a source with its destination: the same value on both. */
   pair: string;
+  /** How many VFs step 2 creates (default 1; up to 4 can be live-migrated at once per PF). */
+  vf_count?: number | string;
 }
 
 type H = HostContext<Cx7Vars>;
+
+/** `vf_count` as a number (default 1); a bad value fails naming the host and the var. */
+export function vfCount(h: H): number {
+  const raw = h.vars.vf_count ?? 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 255) fail(`vf_count "${String(raw)}" on ${h.name} is not a whole number from 1 to 255`, { expected: 'a VF count such as 1 or 4', seen: String(raw) });
+  return n;
+}
 
 /** Drivers a detached VF may be bound to: the stub the procedure asks for, or VFIO variants libvirt binds. */
 export const DETACHED_DRIVERS = ['pci-stub', 'vfio-pci', 'mlx5_vfio_pci'];
 
 // ---- discovery: read from the host every time, so a step never works on stale data ----
 
-export async function vfPci(h: H): Promise<string> {
-  const vf = await h.fact(vfAddress, h.vars.pf_pci, 0);
-  if (!vf) fail(`no VF on ${h.vars.pf_pci} (virtfn0 is missing): run step 2 first`, { expected: 'virtfn0', seen: 'none' });
+export async function vfPci(h: H, index = 0): Promise<string> {
+  const vf = await h.fact(vfAddress, h.vars.pf_pci, index);
+  if (!vf) fail(`no VF ${index} on ${h.vars.pf_pci} (virtfn${index} is missing): run prepare-cx7 with vf_count >= ${index + 1} first`, { expected: `virtfn${index}`, seen: 'none' });
   return vf;
 }
 
-export async function vfDevlinkPort(h: H) {
-  const port = vfPort(await h.fact(devlinkPorts), h.vars.pf_pci, 0);
-  if (!port) fail(`devlink lists no port for VF 0 of ${h.vars.pf_pci} (is the e-switch in switchdev mode?)`, { expected: 'a pcivf port', seen: 'none' });
+/** The VFs the procedure uses, 0 .. vf_count-1, each address read from its virtfnN link. */
+export async function vfList(h: H): Promise<{ index: number; pci: string }[]> {
+  const n = vfCount(h);
+  return Promise.all(Array.from({ length: n }, async (_, index) => ({ index, pci: await vfPci(h, index) })));
+}
+
+export async function vfDevlinkPort(h: H, index = 0) {
+  const port = vfPort(await h.fact(devlinkPorts), h.vars.pf_pci, index);
+  if (!port) fail(`devlink lists no port for VF ${index} of ${h.vars.pf_pci} (is the e-switch in switchdev mode?)`, { expected: 'a pcivf port', seen: 'none' });
   return port;
 }
 
@@ -53,10 +99,15 @@ export async function uplinkNetdev(h: H): Promise<string> {
   return port.netdev;
 }
 
-export async function representorNetdev(h: H): Promise<string> {
-  const port = await vfDevlinkPort(h);
+export async function representorNetdev(h: H, index = 0): Promise<string> {
+  const port = await vfDevlinkPort(h, index);
   if (!port.netdev) fail(`devlink port ${port.handle} has no representor netdev`, { expected: 'netdev', seen: 'none' });
   return port.netdev;
+}
+
+/** Every used VF's representor netdev. */
+async function representorNetdevs(h: H): Promise<string[]> {
+  return Promise.all(Array.from({ length: vfCount(h) }, (_, i) => representorNetdev(h, i)));
 }
 
 // ---- preflight: read-only, on every host, before anything changes anywhere ----
@@ -197,51 +248,68 @@ export function switchdev(): HostStep<Cx7Vars> {
   });
 }
 
-export function oneVf(): HostStep<Cx7Vars> {
+export function vfsCreated(): HostStep<Cx7Vars> {
   const numvfs = (h: H) => `/sys/bus/pci/devices/${h.vars.pf_pci}/sriov_numvfs`;
   return step<Cx7Vars>({
-    name: 'Step 2: one VF created',
+    name: 'Step 2: VFs created (vf_count, default 1)',
     check: async (h) => {
+      const want = vfCount(h);
       const sr = await h.fact(sriov, h.vars.pf_pci);
-      if (sr.numVfs > 1) fail(`${sr.numVfs} VFs exist on ${h.vars.pf_pci}; this procedure uses exactly one and will not destroy the others`, { expected: 1, seen: sr.numVfs });
-      return sr.numVfs === 1 && (await h.fact(vfAddress, h.vars.pf_pci, 0)) !== null;
+      if (want > sr.totalVfs) fail(`vf_count ${want} is above ${h.vars.pf_pci}'s sriov_totalvfs ${sr.totalVfs}`, { expected: `<= ${sr.totalVfs}`, seen: want });
+      // the kernel changes a nonzero count only through 0, which destroys the VFs (and breaks VMs using them)
+      if (sr.numVfs !== 0 && sr.numVfs !== want) fail(`${sr.numVfs} VFs exist on ${h.vars.pf_pci}, vf_count asks for ${want}; this procedure will not destroy them (run unprepare-cx7 first)`, { expected: want, seen: sr.numVfs });
+      return sr.numVfs === want && (await h.fact(vfAddresses, h.vars.pf_pci)).length === want;
     },
-    run: (h) => h.run(sh`echo 1 > ${numvfs(h)}`),
-    // the kernel creates the VF, its representor and netdevs asynchronously
+    run: (h) => h.run(sh`echo ${String(vfCount(h))} > ${numvfs(h)}`),
+    // the kernel creates the VFs, their representors and netdevs asynchronously
     settle: 15,
     verify: async (h) => {
-      expectEqual((await h.fact(sriov, h.vars.pf_pci)).numVfs, 1, 'sriov_numvfs');
-      const vf = await h.fact(vfAddress, h.vars.pf_pci, 0);
-      expectThat(vf !== null, `virtfn0 under ${h.vars.pf_pci}`, 'no virtfn0 yet');
-      h.note(`VF 0 is ${vf}`);
+      const want = vfCount(h);
+      expectEqual((await h.fact(sriov, h.vars.pf_pci)).numVfs, want, 'sriov_numvfs');
+      const vfs = await h.fact(vfAddresses, h.vars.pf_pci);
+      expectThat(vfs.length === want, `${want} virtfn links under ${h.vars.pf_pci}`, vfs.map((v) => `virtfn${v.index}`).join(', ') || 'none yet');
+      for (const v of vfs) h.note(`VF ${v.index} is ${v.address}`);
     },
   });
+}
+
+/** The used VFs whose driver is a host network driver (not none, a stub or VFIO). */
+async function attachedVfs(h: H): Promise<{ pci: string; driver: string | null }[]> {
+  const vfs = await Promise.all((await vfList(h)).map(async (v) => ({ pci: v.pci, driver: await h.fact(pciDriver, v.pci) })));
+  return vfs.filter((v) => v.driver !== null && !DETACHED_DRIVERS.includes(v.driver));
 }
 
 export function vfDetached(): HostStep<Cx7Vars> {
   return step<Cx7Vars>({
     name: 'Step 3: VF detached from its host driver',
-    check: async (h) => {
-      const driver = await h.fact(pciDriver, await vfPci(h));
-      return driver === null || DETACHED_DRIVERS.includes(driver);
+    check: async (h) => (await attachedVfs(h)).length === 0,
+    run: async (h) => {
+      for (const v of await attachedVfs(h)) await h.run(sh`virsh nodedev-detach ${nodeDeviceName(v.pci)} --driver pci-stub`);
     },
-    run: async (h) => h.run(sh`virsh nodedev-detach ${nodeDeviceName(await vfPci(h))} --driver pci-stub`),
     verify: async (h) => {
-      const driver = await h.fact(pciDriver, await vfPci(h));
-      expectThat(driver === null || DETACHED_DRIVERS.includes(driver), `the VF bound to none of the host's network drivers (${DETACHED_DRIVERS.join(', ')} or none)`, driver);
+      const left = await attachedVfs(h);
+      expectThat(left.length === 0, `every VF bound to none of the host's network drivers (${DETACHED_DRIVERS.join(', ')} or none)`, left.map((v) => `${v.pci}: ${v.driver}`).join(', '));
     },
   });
+}
+
+/** The used VFs' devlink ports whose `migratable` is not enabled. */
+async function notMigratable(h: H) {
+  const ports = await Promise.all(Array.from({ length: vfCount(h) }, (_, i) => vfDevlinkPort(h, i)));
+  return ports.filter((p) => p.function?.migratable !== true);
 }
 
 export function vfMigratable(): HostStep<Cx7Vars> {
   return step<Cx7Vars>({
     name: 'Step 4: VF port migratable',
-    check: async (h) => (await vfDevlinkPort(h)).function?.migratable === true,
-    run: async (h) => h.run(sh`devlink port function set ${(await vfDevlinkPort(h)).handle} migratable enable`),
+    check: async (h) => (await notMigratable(h)).length === 0,
+    run: async (h) => {
+      for (const p of await notMigratable(h)) await h.run(sh`devlink port function set ${p.handle} migratable enable`);
+    },
     verify: async (h) => {
-      const port = await vfDevlinkPort(h);
-      const m = port.function?.migratable;
-      expectEqual(m === undefined ? 'absent (migration capability not active)' : m ? 'enable' : 'disable', 'enable', `${port.handle} migratable`);
+      const left = await notMigratable(h);
+      const show = (m: boolean | undefined) => (m === undefined ? 'absent (migration capability not active)' : m ? 'enable' : 'disable');
+      expectThat(left.length === 0, 'every VF port migratable enable', left.map((p) => `${p.handle} migratable ${show(p.function?.migratable)}`).join(', '));
     },
   });
 }
@@ -252,22 +320,26 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
     step<Cx7Vars>({
       name: `Step 5.${n}: Open vSwitch other_config:${key}=${value}`,
       check: async (h) => (await h.fact(ovsOtherConfigValue, key)) === value,
-      run: async (h) => {
-        await h.run(sh`ovs-vsctl set Open_vSwitch . ${`other_config:${key}=${value}`}`);
-        return { restartNeeded: true };
-      },
-      register: `ovs_${key.replace(/-/g, '_')}_changed`,
+      run: (h) => h.run(sh`ovs-vsctl set Open_vSwitch . ${`other_config:${key}=${value}`}`),
+      // ovs-vswitchd reads hw-offload only when it starts; the notification is kept on the host, so a run that dies before the restart still restarts next time
+      notify: RESTART_OVS,
       verify: async (h) => expectEqual(await h.fact(ovsOtherConfigValue, key), value, `other_config:${key}`),
     });
-  const portOnBridge = (n: string, what: string, netdev: (h: H) => Promise<string>) =>
+  const missing = async (h: H, netdevs: (h: H) => Promise<string[]>) => {
+    const ports = await h.fact(bridgePorts, h.vars.ovs_bridge);
+    return (await netdevs(h)).filter((n) => !ports.includes(n));
+  };
+  const portOnBridge = (n: string, what: string, netdevs: (h: H) => Promise<string[]>) =>
     step<Cx7Vars>({
       name: `Step 5.${n}: ${what} on the OVS bridge`,
-      check: async (h) => (await h.fact(bridgePorts, h.vars.ovs_bridge)).includes(await netdev(h)),
-      run: async (h) => h.run(sh`ovs-vsctl add-port ${h.vars.ovs_bridge} ${await netdev(h)}`),
+      check: async (h) => (await missing(h, netdevs)).length === 0,
+      run: async (h) => {
+        for (const p of await missing(h, netdevs)) await h.run(sh`ovs-vsctl add-port ${h.vars.ovs_bridge} ${p}`);
+      },
       verify: async (h) => {
-        const want = await netdev(h);
+        const left = await missing(h, netdevs);
         const ports = await h.fact(bridgePorts, h.vars.ovs_bridge);
-        expectThat(ports.includes(want), `${want} on ${h.vars.ovs_bridge}`, ports.join(', ') || 'no ports');
+        expectThat(left.length === 0, `${(await netdevs(h)).join(', ')} on ${h.vars.ovs_bridge}`, ports.join(', ') || 'no ports');
       },
     });
   return [
@@ -283,31 +355,38 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
     step<Cx7Vars>({
       name: 'Step 5.4: OVS bridge exists',
       check: (h) => h.fact(bridgeExists, h.vars.ovs_bridge),
-      run: (h) => h.run(sh`ovs-vsctl add-br ${h.vars.ovs_bridge}`),
+      // one transaction: a bridge Marshal created always carries the mark unprepare-cx7 removes it by
+      run: (h) => h.run(sh`ovs-vsctl add-br ${h.vars.ovs_bridge} -- br-set-external-id ${h.vars.ovs_bridge} ${BRIDGE_MARK.key} ${BRIDGE_MARK.value}`),
       verify: async (h) => expectEqual(await h.fact(bridgeExists, h.vars.ovs_bridge), true, `bridge ${h.vars.ovs_bridge} exists`),
     }),
+    // the restart runs here, before the ports are added, as the guide orders it
+    flushHandlers<Cx7Vars>('Step 5.5: openvswitch restarted so hw-offload takes effect (when 5.2 or 5.3 changed)'),
+    portOnBridge('6', 'PF uplink', async (h) => [await uplinkNetdev(h)]),
+    portOnBridge('7', 'VF representor', representorNetdevs),
+  ];
+}
+
+export function cx7Handlers(): HostStep<Cx7Vars>[] {
+  return [
     step<Cx7Vars>({
-      name: 'Step 5.5: openvswitch restarted so hw-offload takes effect',
-      // ovs-vswitchd reads hw-offload only when it starts: restart when this run changed it
-      when: (h) => h.registered.ovs_hw_offload_changed !== undefined || h.registered.ovs_max_idle_changed !== undefined,
+      name: RESTART_OVS,
       run: (h) => h.run(sh`systemctl restart openvswitch`),
       settle: 10,
       verify: async (h) => expectEqual(await h.fact(unitState, 'openvswitch'), 'active', 'systemctl is-active openvswitch'),
     }),
-    portOnBridge('6', 'PF uplink', uplinkNetdev),
-    portOnBridge('7', 'VF representor', representorNetdev),
   ];
 }
 
 /** Steps 1-5 (step 6 is the same on the destination: the runner does both hosts at once). */
 export function prepareSteps(): Step<Cx7Vars>[] {
-  return [switchdev(), oneVf(), vfDetached(), vfMigratable(), ...openvswitch()];
+  return [switchdev(), vfsCreated(), vfDetached(), vfMigratable(), ...openvswitch()];
 }
 
 /** Read-only re-checks of what prepareSteps() achieves, for playbooks that must not change it. */
-export function preparedAssertions(prefix: string, hosts?: string): Step<Cx7Vars>[] {
+export function preparedAssertions(prefix: string, hosts?: string, opts: { except?: readonly string[] } = {}): Step<Cx7Vars>[] {
+  const left = (name: string) => !(opts.except ?? []).some((e) => name.startsWith(`${e}:`));
   return prepareSteps()
-    .filter((s): s is HostStep<Cx7Vars> => s.kind === 'host' && s.verify !== undefined && !s.when)
+    .filter((s): s is HostStep<Cx7Vars> => s.kind === 'host' && s.verify !== undefined && !s.when && s.meta === undefined && left(s.name))
     .map((s) => step<Cx7Vars>({ name: `${prefix}: ${s.name.replace(/^Step [\d.]+: /, '')}`, tags: ['preflight'], ...(hosts ? { hosts } : {}), verify: s.verify! }));
 }
 

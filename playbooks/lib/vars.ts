@@ -12,6 +12,8 @@ const SHARED = {
   pf_pci: { in: ['source', 'destination'] },
   /** The OVS bridge that carries the VF's traffic. */
   ovs_bridge: { in: ['source', 'destination'], default: 'ovs-sriov' },
+  /** How many VFs prepare-cx7 creates on the PF (the same on a source and its destination: a VF keeps its address when it migrates). */
+  vf_count: { in: ['source', 'destination'], default: '1' },
   /** The VM (libvirt domain) on the source. */
   vm_name: { in: ['source'] },
   /** On guests: the address to ping through the VF. */

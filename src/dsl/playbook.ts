@@ -96,6 +96,9 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
   if (opts.maxFailPercentage !== undefined && !(opts.maxFailPercentage >= 0 && opts.maxFailPercentage <= 100)) {
     throw new PlaybookError(`playbook "${opts.name}": maxFailPercentage must be between 0 and 100`, locate(at));
   }
+  if (opts.summaryBy !== undefined && typeof opts.summaryBy?.by !== 'function') {
+    throw new PlaybookError(`playbook "${opts.name}": summaryBy needs \`by\`, a grouping such as byVar('rack')`, locate(at));
+  }
   const pb: Playbook<V> = {
     kind: 'marshal.playbook',
     name: opts.name,
@@ -111,6 +114,7 @@ export function playbook<V extends object = Vars>(opts: PlaybookOptions<V>): Pla
     ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
     ...(opts.batchBy !== undefined ? { batchBy: opts.batchBy } : {}),
     ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}),
+    ...(opts.summaryBy !== undefined ? { summaryBy: opts.summaryBy } : {}),
     ...(opts.become !== undefined ? { become: opts.become } : {}),
     ...(opts.templates !== undefined ? { templates: opts.templates } : {}),
     ...(at !== undefined ? { definedAt: at } : {}),

@@ -6,6 +6,7 @@ import type { Command } from './command';
 import type { Fact } from './fact';
 import type { StandardSchemaV1 } from './schema';
 import type { ExecResult } from '../connection/types';
+import type { GroupOutcome } from '../results/group-summary';
 
 export type Vars = Record<string, unknown>;
 
@@ -249,6 +250,12 @@ export interface Block<V extends object = Vars> {
 
 export type StepList<V extends object = Vars> = ReadonlyArray<Step<V> | Block<V> | StepList<V>>;
 
+/** How the run's per-group summary groups hosts and words each group's outcome. */
+export interface SummaryBy {
+  readonly by: GroupKey;
+  readonly describe?: (o: Omit<GroupOutcome, 'text'>) => string;
+}
+
 export interface PlaybookOptions<V extends object = Vars> {
   name: string;
   /** Host pattern (Ansible syntax): 'source:destination', 'all', 'web*:&prod'. */
@@ -284,6 +291,12 @@ export interface PlaybookOptions<V extends object = Vars> {
   anyErrorsFatal?: boolean;
   /** Abort when more than this percentage of a batch's hosts failed. */
   maxFailPercentage?: number;
+  /**
+   * A summary per group of hosts, after the recap and in the JSON report (`groupSummary`): each
+   * group's outcome (ok, failed at step N with each host's message, incomplete, not run).
+   * `describe` words an outcome in the playbook's terms (e.g. 'prepared').
+   */
+  summaryBy?: SummaryBy;
   /** Default become for every step. */
   become?: boolean | string;
   /** Directory of templates, relative to the playbook file (default: nearest `templates/` up the tree). */
@@ -310,6 +323,7 @@ export interface Playbook<V extends object = Vars> {
   readonly batchBy?: GroupKey;
   readonly anyErrorsFatal: boolean;
   readonly maxFailPercentage?: number;
+  readonly summaryBy?: SummaryBy;
   readonly become?: boolean | string;
   readonly templates?: string;
   /** Where playbook() was called (file:line). */

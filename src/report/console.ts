@@ -5,6 +5,7 @@
 import type { Reporter, StepStartEvent } from './types';
 import { describeDefinition } from '../util/stack';
 import type { RunSummary, StepResult } from '../results/results';
+import type { GroupSummary } from '../results/group-summary';
 import { banner, recapLines, riskyChanges } from './recap';
 import { escapeControls } from '../util/terminal-text';
 
@@ -167,6 +168,16 @@ export class ConsoleReporter implements Reporter {
     this.write(this.paint(level === 'error' ? C.red : level === 'warn' ? C.yellow : C.gray, text));
   }
 
+  /** One line per group (the playbook's summaryBy): `rack r1 (web1, web2): ok (3 changed)`. */
+  private groupSummary(g: GroupSummary): void {
+    this.write('');
+    this.write(banner(`SUMMARY BY ${g.by}`));
+    for (const o of g.groups) {
+      const code = o.status === 'ok' ? C.green : o.status === 'failed' || o.status === 'unreachable' ? C.red : C.yellow;
+      this.write(this.paint(code, `${g.by} ${o.key} (${o.hosts.join(', ')}): ${o.text}`));
+    }
+  }
+
   playEnd(s: RunSummary): void {
     if (this.timer) clearInterval(this.timer);
     this.clearLive();
@@ -185,6 +196,7 @@ export class ConsoleReporter implements Reporter {
       const code = st.failed > 0 || st.unreachable > 0 ? C.red : st.changed > 0 ? C.yellow : C.green;
       this.write(this.paint(code, line));
     });
+    if (s.groupSummary) this.groupSummary(s.groupSummary);
     const secs = (s.durationMs / 1000).toFixed(2);
     this.write('');
     this.write(`${s.checkMode ? 'check mode: nothing was changed. ' : ''}${s.interrupted ? 'interrupted. ' : ''}finished in ${secs}s, exit code ${s.exitCode}`);

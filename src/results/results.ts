@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import type { Evidence, FailureKind } from '../errors';
 import type { Risk } from '../dsl/types';
+import type { GroupSummary } from './group-summary';
 
 export interface CommandRecord {
   command: string;
@@ -84,6 +85,8 @@ export interface RunSummary {
   interrupted: boolean;
   /** Why the play stopped early (any_errors_fatal, max_fail_percentage, interrupt). */
   aborted?: string;
+  /** Each group's outcome, when the playbook asks for it (`summaryBy`). */
+  groupSummary?: GroupSummary;
   exitCode: number;
 }
 

@@ -12,6 +12,8 @@ import { runAcross } from '../lifecycle/across';
 import { overall, runStepOnHost } from '../lifecycle/loop';
 import type { HostState, StepEnv } from '../lifecycle/types';
 import { EXIT, countResult, emptyStats, exitCodeFor, type HostStats, type RunSummary, type StepResult } from '../results/results';
+import { summarizeGroups, type GroupSummary } from '../results/group-summary';
+import { groupLabel } from '../dsl/group';
 import { forEachLimit } from '../util/async';
 import { afterStep, failing, type Stop } from './policy';
 import { Blocks, endingBlocks } from './blocks';
@@ -210,6 +212,20 @@ async function runStep(plan: Plan, s: Step, batch: readonly string[], active: st
   reporter.stepEnd(ev);
 }
 
+function groupSummaryOf(plan: Plan, results: StepResult[], stopped: boolean): GroupSummary {
+  const { by, describe } = plan.playbook.summaryBy!;
+  const steps = plan.playbook.steps;
+  return summarizeGroups({
+    by: groupLabel(by),
+    hosts: plan.hosts.map((name) => ({ name, key: by({ name, vars: plan.host.get(name)?.vars ?? {} }) })),
+    results,
+    tagsOf: (name) => steps.find((s) => s.name === name)?.tags ?? [],
+    lastStep: plan.steps.at(-1)?.name,
+    stopped,
+    ...(describe ? { describe } : {}),
+  });
+}
+
 function summarize(plan: Plan, state: RunState, startedAt: Date, checkMode: boolean, stop: Stop | undefined, signal: AbortSignal | undefined): RunSummary {
   const finishedAt = new Date();
   const interrupted = signal?.aborted === true;
@@ -226,6 +242,7 @@ function summarize(plan: Plan, state: RunState, startedAt: Date, checkMode: bool
     results: state.results,
     interrupted,
     ...(stop ? { aborted: stop.reason } : {}),
+    ...(plan.playbook.summaryBy ? { groupSummary: groupSummaryOf(plan, state.results, interrupted || stop !== undefined) } : {}),
     exitCode: stop?.usage && !interrupted ? EXIT.usage : exitCodeFor(state.stats, interrupted, signal?.reason),
   };
 }

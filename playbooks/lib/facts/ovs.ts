@@ -102,6 +102,17 @@ export const bridgeExists = defineFact({
   okExitCodes: [0, 2],
 });
 
+/** One key of a bridge's external_ids (`br-get-external-id`); null when unset (ovs-vsctl prints nothing). */
+export const bridgeExternalId = defineFact({
+  name: 'ovs.br-get-external-id',
+  command: (bridge: string, key: string) => sh`ovs-vsctl br-get-external-id ${bridge} ${key}`,
+  parse: (stdout): string | null => {
+    const ls = contentLines(stdout);
+    if (ls.length > 1) throw new FactParseError('ovs.br-get-external-id', `expected one value, got ${ls.length} lines: ${show(stdout)}`);
+    return ls.length === 0 ? null : (ls[0] ?? '');
+  },
+});
+
 function names(fact: string, stdout: string): string[] {
   return contentLines(stdout).map((l) => {
     const t = l.trim();

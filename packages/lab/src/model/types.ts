@@ -78,6 +78,8 @@ export interface DomainState {
 export interface OvsBridge {
   name: string;
   ports: string[];
+  /** The bridge's external_ids column (br-set-external-id); absent when empty. */
+  externalIds?: Record<string, string>;
 }
 
 export interface OvsState {

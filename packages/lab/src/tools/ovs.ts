@@ -1,4 +1,4 @@
-/** ovs-vsctl: show, get/set/remove other_config, add-br/del-br, add-port/del-port, br-exists, list-br, list-ports. */
+/** ovs-vsctl: show, get/set/remove other_config, add-br/del-br, add-port/del-port, br-set/get-external-id, br-exists, list-br, list-ports. */
 import type { NicHostState } from '../model/types';
 import { done, fail } from '../model/types';
 import { bridgeOfPort, findBridge, formatOvsMap, ovsString } from '../model/ovs';
@@ -84,6 +84,24 @@ function otherConfigOp(o: NicHostState['ovs'], verb: 'get' | 'set' | 'remove', a
   return '';
 }
 
+/** `br-set-external-id BR KEY [VALUE]` (no value: removes the key) and `br-get-external-id BR [KEY]`. */
+function externalIdOp(o: NicHostState['ovs'], verb: 'br-set-external-id' | 'br-get-external-id', a: string[]): string {
+  const [brName, key, value] = a;
+  if (!brName || (verb === 'br-set-external-id' && !key)) throw new OvsError(`ovs-vsctl: '${verb}' command requires at least ${verb === 'br-set-external-id' ? 2 : 1} arguments`);
+  const br = findBridge(o, brName);
+  if (!br) throw new OvsError(`ovs-vsctl: no bridge named ${brName}`);
+  const ids = br.externalIds ?? {};
+  if (verb === 'br-get-external-id') {
+    if (key !== undefined) return ids[key] === undefined ? '' : `${ids[key]}\n`;
+    return Object.keys(ids).sort().map((k) => `${k}=${ids[k]}\n`).join('');
+  }
+  if (value === undefined) delete ids[key!];
+  else ids[key!] = value;
+  if (Object.keys(ids).length > 0) br.externalIds = ids;
+  else delete br.externalIds;
+  return '';
+}
+
 function runOne(host: NicHostState, cmd: string[], opts: { mayExist: boolean; ifExists: boolean }, now: number): string {
   const o = host.ovs;
   const [verb, ...a] = cmd;
@@ -140,6 +158,9 @@ function runOne(host: NicHostState, cmd: string[], opts: { mayExist: boolean; if
       holder.ports = holder.ports.filter((p) => p !== port);
       return '';
     }
+    case 'br-set-external-id':
+    case 'br-get-external-id':
+      return externalIdOp(o, verb, a);
     case 'br-exists':
       if (!findBridge(o, a[0] ?? '')) throw new OvsError('', 2);
       return '';
@@ -160,7 +181,7 @@ function runOne(host: NicHostState, cmd: string[], opts: { mayExist: boolean; if
   }
 }
 
-const MUTATING = new Set(['set', 'remove', 'add-br', 'del-br', 'add-port', 'del-port']);
+const MUTATING = new Set(['set', 'remove', 'add-br', 'del-br', 'add-port', 'del-port', 'br-set-external-id']);
 
 export const ovsVsctl: NicTool = (ctx, host) => {
   if (!host.ovs.running) return fail('ovs-vsctl: unix:/var/run/openvswitch/db.sock: database connection failed (No such file or directory)\n');
