@@ -6,7 +6,7 @@
  */
 import type { ClientChannel } from 'ssh2';
 import { randomBytes } from 'node:crypto';
-import { StepFailure, type FailureKind } from '../errors';
+import { StepFailure, UsageError, type FailureKind } from '../errors';
 import { settleWithin } from '../util/async';
 import { bootstrapCommand, encodeRequest, FrameParser, sessionScript } from './session-protocol';
 import type { InFlight } from './in-flight';
@@ -16,10 +16,16 @@ import { maskSecrets, sudoReason, type OutputCapture } from './wrap';
 export type SessionMode = 'persistent' | 'exec';
 export const SESSION_MODES: readonly SessionMode[] = ['persistent', 'exec'];
 
-/** The mode when neither the spec nor a flag says: MARSHAL_SESSION, else exec. */
+/** A session mode from a flag, variable or inventory var; `where` names it in the error. */
+export function parseSessionMode(value: unknown, where: string): SessionMode {
+  if (typeof value === 'string' && (SESSION_MODES as readonly string[]).includes(value.trim())) return value.trim() as SessionMode;
+  throw new UsageError(`${where} must be one of ${SESSION_MODES.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/** The mode when neither the spec nor a flag says: $MARSHAL_SESSION (read here too, for embedders and tests), else exec. */
 export function defaultSessionMode(): SessionMode {
   const v = process.env.MARSHAL_SESSION;
-  return v === 'persistent' ? 'persistent' : 'exec';
+  return v === undefined || v === '' ? 'exec' : parseSessionMode(v, 'MARSHAL_SESSION');
 }
 
 /** The session could not start on this host (no POSIX sh, no setsid, no temp dir): use exec channels. */

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { specFromHostVars } from '../../src/connection/spec';
+import { parseSessionMode } from '../../src/connection/session';
 import { bootstrapCommand, encodeRequest, FrameParser, sessionScript, type FrameEvent } from '../../src/connection/session-protocol';
 
 const TOKEN = '0123456789abcdef';
@@ -98,5 +100,18 @@ describe('session loop (the sh script, run locally by /bin/sh)', () => {
     const [first, second] = r.stderr.toString().split('\n');
     expect(first).toBe('err');
     expect(Number(second!.trim())).toBe(pgids[1]); // the command leads its own process group
+  });
+});
+
+describe('the session setting', () => {
+  it('reads marshal_session from the inventory and names the host and variable when it is wrong', () => {
+    expect(specFromHostVars('h1', { marshal_session: 'persistent' }).session).toBe('persistent');
+    expect(specFromHostVars('h1', { marshal_session: 'exec' }).session).toBe('exec');
+    expect(specFromHostVars('h1', {}).session).toBeUndefined();
+    expect(() => specFromHostVars('h1', { marshal_session: 'mitogen' })).toThrow('host h1: marshal_session must be one of persistent, exec, got "mitogen"');
+  });
+
+  it('refuses a bad MARSHAL_SESSION by name instead of silently using exec', () => {
+    expect(() => parseSessionMode('fast', 'MARSHAL_SESSION')).toThrow(/MARSHAL_SESSION must be one of persistent, exec, got "fast"/);
   });
 });
