@@ -31,6 +31,9 @@ export function defaultSessionMode(): SessionMode {
 /** The session could not start on this host (no POSIX sh, no setsid, no temp dir): use exec channels. */
 export class SessionUnavailable extends Error {}
 
+/** No channel for another session now (MaxSessions reached, or all in use): wait for a running one. */
+export class NoChannelForSession extends Error {}
+
 /** The session's channel closed before the command's exit record; `started` says if it ran. */
 export class SessionDied extends Error {
   constructor(
@@ -189,6 +192,11 @@ export class SessionPool {
     return this.all.size;
   }
 
+  /** Sessions open or being opened (a caller opening one counts itself). */
+  get live(): number {
+    return this.all.size + this.opening;
+  }
+
   /** A session for one command, or undefined when this host cannot run sessions. */
   async lease(): Promise<RemoteSession | undefined> {
     for (;;) {
@@ -200,14 +208,18 @@ export class SessionPool {
       }
       if (this.all.size + this.opening < this.max) {
         const fresh = await this.openOne();
-        if (fresh) return fresh;
-        continue;
+        if (fresh !== 'full') {
+          if (fresh) return fresh;
+          continue;
+        }
+        if (this.live === 0) continue; // the last session went meanwhile: open one again
       }
       await new Promise<void>((r) => this.waiters.push(r));
     }
   }
 
-  private async openOne(): Promise<RemoteSession | undefined> {
+  /** A new session; undefined when sessions cannot run here; 'full' when no channel is free for it. */
+  private async openOne(): Promise<RemoteSession | undefined | 'full'> {
     this.opening += 1;
     try {
       const s = await this.open();
@@ -222,10 +234,11 @@ export class SessionPool {
         this.wakeAll();
         return undefined;
       }
+      if (err instanceof NoChannelForSession) return 'full';
       // Refused channel with sessions already open (MaxSessions): make do with those.
       if (this.all.size > 0 && /Channel open failure/i.test((err as Error).message)) {
         this.max = this.all.size;
-        return undefined;
+        return 'full';
       }
       throw err;
     } finally {

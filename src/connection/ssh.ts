@@ -22,7 +22,7 @@ import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './type
 import { InFlight } from './in-flight';
 import { settleWithin, sleep } from '../util/async';
 import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
-import { defaultSessionMode, RemoteSession, runInSession, SessionPool, SessionUnavailable, type SessionHost } from './session';
+import { defaultSessionMode, NoChannelForSession, RemoteSession, runInSession, SessionPool, SessionUnavailable, type SessionHost } from './session';
 
 /** The mutable state of one command run, shared by run() and its channel-opening loop. */
 interface RunState {
@@ -283,7 +283,10 @@ export class SshConnection implements Connection {
         inFlight: this.inFlight,
         connected: () => this.state === 'ready',
         lostReason: () => this.lostReason,
-        stopGroup: (pgid) => settleWithin(this.killGroup(pgid), KILL_GRACE_MS + this.killConnectBudgetMs()).then(() => undefined),
+        stopGroup: (pgid) => {
+          spec.debug?.(`ssh: stopping the command: TERM, then KILL after ${KILL_GRACE_MS} ms, to remote process group ${pgid}`);
+          return settleWithin(this.killGroup(pgid), KILL_GRACE_MS + this.killConnectBudgetMs()).then(() => undefined);
+        },
         reapAfterLoss: (pgid) => this.reapAfterLoss(pgid),
       };
     }
@@ -407,6 +410,8 @@ export class SshConnection implements Connection {
   /** Opens one persistent session: a channel (held for the session's life) running the sh loop. */
   private async openSession(): Promise<RemoteSession> {
     for (let tries = 0; ; tries++) {
+      // Sessions hold their channel for life: with one open, wait for it rather than for a channel.
+      if (this.sem.inUse >= this.sem.limit && (this.sessions?.live ?? 0) > 1) throw new NoChannelForSession();
       await this.sem.acquire();
       const client = this.ssh?.connection;
       if (!client || this.state !== 'ready') {
@@ -423,7 +428,8 @@ export class SshConnection implements Connection {
         this.sem.lower(this.sem.inUse);
         this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now`);
         // With sessions open the pool makes do with them; with none, wait for a kill or sudo channel to end.
-        if ((this.sessions?.size ?? 0) > 0 || tries >= 60) throw err;
+        if ((this.sessions?.live ?? 0) > 1) throw new NoChannelForSession();
+        if (tries >= 60) throw err;
         await sleep(Math.min(5 * 2 ** tries, 100));
         continue;
       }
