@@ -5,8 +5,6 @@ import { SshConnection } from '../../src/connection/ssh';
 import { StepFailure } from '../../src/errors';
 import { specFor } from './helpers';
 
-/** Sessions live on the host as `/bin/sh -c eval "$(head -c N)"` children of sshd. */
-const SESSION_LOOPS = 'ps -eo pid=,args= | awk \'$2=="/bin/sh" && $3=="-c" && $4=="eval" {print $1}\'';
 
 describe('persistent sessions on a real sshd', () => {
   let fleet: TestFleet;
@@ -87,14 +85,29 @@ describe('persistent sessions on a real sshd', () => {
   });
 
   it('restarts a session killed on the host, transparently', async () => {
-    const before = (await conn.exec(SESSION_LOOPS)).stdout.trim().split('\n');
-    expect(before.length).toBeGreaterThan(0);
-    await conn.exec(`kill -KILL ${before.join(' ')}`).catch(() => undefined);
+    // One session (no concurrency on this connection): a command's parent is the session's loop.
+    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!, { session: 'persistent' }));
+    const loop = (await c.exec('echo $PPID')).stdout.trim();
+    expect((await c.exec('echo $PPID')).stdout.trim()).toBe(loop);
+    // Killed from outside the session (another connection), as an admin or the OOM killer would.
+    await conn.exec(`kill -KILL ${loop}`);
     await new Promise((r) => setTimeout(r, 300));
-    const r = await conn.exec('echo alive');
-    expect(r).toMatchObject({ stdout: 'alive\n', exitCode: 0 });
-    const after = (await conn.exec(SESSION_LOOPS)).stdout.trim().split('\n');
-    expect(after.some((p) => before.includes(p))).toBe(false);
+    const r = await c.exec('echo alive; echo $PPID');
+    expect(r.exitCode).toBe(0);
+    const [word, next] = r.stdout.trim().split('\n');
+    expect(word).toBe('alive');
+    expect(next).not.toBe(loop);
+    await c.close();
+  });
+
+  it('re-sends a command whose session died before it started', async () => {
+    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!, { session: 'persistent' }));
+    const loop = (await c.exec('echo $PPID')).stdout.trim();
+    await conn.exec(`kill -KILL ${loop}`);
+    // no pause: the request may reach the dead session's channel before its close is seen
+    const r = await c.exec('echo ran');
+    expect(r).toMatchObject({ stdout: 'ran\n', exitCode: 0 });
+    await c.close();
   });
 
   it('closing the connection leaves no session shell on the host', async () => {
