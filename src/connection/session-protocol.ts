@@ -11,11 +11,13 @@
  */
 
 /**
- * The loop. One command at a time: its text and stdin are read with `head -c` (which reads
- * exactly N bytes from a pipe, GNU and busybox alike), it runs as its own session and
- * process group (setsid: a timeout kills the group, as in exec mode), stdout and stderr go
- * to files in a private 0700 directory and are sent back counted. Exit 98/97/96: no setsid,
- * no temp dir, a short read; any of them makes the client fall back to exec channels.
+ * The loop. One command at a time. A small command's text comes as lines read by the `read`
+ * builtin (no fork); a large one, and stdin, with `head -c`, which reads exactly N bytes from a
+ * pipe (GNU and busybox alike). The command runs through the login shell ($SHELL -c, as sshd
+ * runs an exec channel's command) as its own session and process group (setsid: a timeout
+ * kills the group, as in exec mode); stdout and stderr go to files in a private 0700 directory
+ * and are sent back counted. Old files are removed every 20 commands (one rm, not one each).
+ * Exit 98/97/96: no setsid, no temp dir, a short read: the client falls back to exec channels.
  */
 export function sessionScript(token: string): string {
   return `command -v setsid >/dev/null 2>&1 || exit 98
@@ -23,19 +25,26 @@ d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.XXXXXX") || exit 97
 marshal_cleanup() { rm -rf "$d"; }
 trap marshal_cleanup EXIT
 trap 'exit 1' HUP TERM PIPE
+sh=\${SHELL:-/bin/sh}
 printf '@@MARSHAL-SESSION:%s:%s@@\\n' '${token}' "$$"
 n=0
-while read -r cl il; do
-  n=$((n+1)); c=$d/$n.c; i=$d/$n.i; o=$d/$n.o; e=$d/$n.e
-  head -c "$cl" >"$c" || exit 96
-  if [ "$il" -gt 0 ]; then head -c "$il" >"$i" || exit 96; else : >"$i"; fi
-  setsid /bin/sh -c 'printf "S %s\\n" "$$" >&3; exec 3>&-; exec /bin/sh "$0"' "$c" 3>&1 <"$i" >"$o" 2>"$e"
+while read -r kind cl il; do
+  n=$((n+1)); i=$d/$n.i; o=$d/$n.o; e=$d/$n.e
+  case $n in *[02468]1) rm -f "$d"/*.[ioe] ;; esac
+  if [ "$kind" = L ]; then
+    cmd=; k=0
+    while [ "$k" -lt "$cl" ]; do IFS= read -r line || exit 96; cmd="$cmd$line
+"; k=$((k+1)); done
+  else
+    head -c "$cl" >"$d/c" || exit 96; cmd=$(cat "$d/c")
+  fi
+  if [ "$il" -gt 0 ]; then head -c "$il" >"$i" || exit 96; else i=/dev/null; fi
+  setsid /bin/sh -c 'printf "S %s\\n" "$$" >&3; exec 3>&-; exec "$0" -c "$1"' "$sh" "$cmd" 3>&1 <"$i" >"$o" 2>"$e"
   rc=$?
   set -- $(cd "$d" && exec wc -c "$n.o" "$n.e")
   printf 'X %s %s %s\\n' "$rc" "$1" "$3"
   if [ "$1" -gt 0 ]; then head -c "$1" "$o"; fi
   if [ "$3" -gt 0 ]; then head -c "$3" "$e"; fi
-  rm -f "$c" "$i" "$o" "$e"
 done
 `;
 }
@@ -50,11 +59,19 @@ export function helloPrefix(token: string): Buffer {
   return Buffer.from(`@@MARSHAL-SESSION:${token}:`);
 }
 
-/** One request: header line, the command text, then its stdin. */
+/** Commands up to this size go as lines for the `read` builtin (a syscall a byte), larger ones through `head -c`. */
+export const LINES_MAX_BYTES = 8192;
+
+/**
+ * One request: header line (`L <lines>` or `B <bytes>`, then the stdin's bytes), the command
+ * text, then its stdin. As lines, the text gets a final newline (the shell does not mind).
+ */
 export function encodeRequest(text: string, stdin: string | Buffer | undefined): Buffer[] {
-  const cmd = Buffer.from(text);
+  const asLines = Buffer.byteLength(text) <= LINES_MAX_BYTES;
+  const cmd = Buffer.from(asLines && !text.endsWith('\n') ? `${text}\n` : text);
+  const count = asLines ? cmd.reduce((n, b) => (b === 0x0a ? n + 1 : n), 0) : cmd.length;
   const input = stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin);
-  const parts: Buffer[] = [Buffer.from(`${cmd.length} ${input.length}\n`), cmd];
+  const parts: Buffer[] = [Buffer.from(`${asLines ? 'L' : 'B'} ${count} ${input.length}\n`), cmd];
   if (input.length > 0) parts.push(input);
   return parts;
 }

@@ -70,9 +70,11 @@ describe('session framing (client side)', () => {
   });
 
   it('encodes a request as a header with byte lengths (multi-byte text counted in bytes)', () => {
-    const parts = encodeRequest('echo é', Buffer.from([0, 1]));
-    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from('7 2\necho é'), Buffer.from([0, 1])]));
-    expect(Buffer.concat(encodeRequest('true', undefined)).toString()).toBe('4 0\ntrue');
+    const parts = encodeRequest('echo é\necho 2', Buffer.from([0, 1]));
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from('L 2 2\necho é\necho 2\n'), Buffer.from([0, 1])]));
+    expect(Buffer.concat(encodeRequest('true\n', undefined)).toString()).toBe('L 1 0\ntrue\n');
+    const big = `: ${'é'.repeat(5000)}`;
+    expect(Buffer.concat(encodeRequest(big, undefined)).toString()).toBe(`B ${Buffer.byteLength(big)} 0\n${big}`);
   });
 
   it('bootstraps with a command line any login shell passes on unchanged', () => {
@@ -90,13 +92,14 @@ describe('session loop (the sh script, run locally by /bin/sh)', () => {
       Buffer.from(script),
       ...encodeRequest('cat; echo err >&2; exit 5', bin),
       ...encodeRequest('printf x; ps -o pgid= -p $$ >&2', undefined),
+      ...encodeRequest(`printf '%s' '${'y'.repeat(9000)}'\n  echo '  two \\ lines '`, undefined),
     ]);
     const raw = execFileSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], { input, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: '/tmp' } });
     const r = parse(raw, [raw.length]);
     const exits = r.events.filter((e) => e.type === 'exit');
-    expect(exits).toMatchObject([{ status: 5 }, { status: 0 }]);
+    expect(exits).toMatchObject([{ status: 5 }, { status: 0 }, { status: 0 }]);
     const pgids = r.events.flatMap((e) => (e.type === 'started' ? [e.pgid] : []));
-    expect(r.stdout).toEqual(Buffer.concat([bin, Buffer.from('x')]));
+    expect(r.stdout).toEqual(Buffer.concat([bin, Buffer.from(`x${'y'.repeat(9000)}  two \\ lines \n`)]));
     const [first, second] = r.stderr.toString().split('\n');
     expect(first).toBe('err');
     expect(Number(second!.trim())).toBe(pgids[1]); // the command leads its own process group

@@ -40,6 +40,14 @@ describe('persistent sessions on a real sshd', () => {
     expect(pgB).toBe(selfB);
   });
 
+  it('runs the command through the login shell, as an exec channel does', async () => {
+    const viaExec = new SshConnection(specFor(fleet, fleet.hosts[0]!, { session: 'exec' }));
+    const probe = 'ps -o comm= -p $$; echo "$SHELL"';
+    const want = (await viaExec.exec(probe)).stdout;
+    await viaExec.close();
+    expect((await conn.exec(probe)).stdout).toBe(want);
+  });
+
   it('passes 6 MB of stdin whole, and the next command still parses', async () => {
     const data = randomBytes(6 * 1024 * 1024);
     const r = await conn.exec('sha256sum', { stdin: data });
