@@ -8,7 +8,7 @@ import type { ClientChannel } from 'ssh2';
 import { randomBytes } from 'node:crypto';
 import { StepFailure, UsageError, type FailureKind } from '../errors';
 import { settleWithin } from '../util/async';
-import { bootstrapCommand, encodeRequest, FrameParser, sessionScript } from './session-protocol';
+import { bootstrapCommand, encodeRequest, EndScanner, HelloScanner, sessionScript } from './session-protocol';
 import type { InFlight } from './in-flight';
 import type { ExecResult } from './types';
 import { maskSecrets, sudoReason, type OutputCapture } from './wrap';
@@ -45,15 +45,16 @@ export class SessionDied extends Error {
 }
 
 interface Sink {
-  started(pgid: number): void;
   stdout(chunk: Buffer): void;
   stderr(chunk: Buffer): void;
 }
 
 interface Current {
   sink: Sink;
+  out: EndScanner;
+  err: EndScanner;
+  /** Any output seen: the command ran (its wrapper's pgid line comes first). */
   started: boolean;
-  status?: number;
   resolve(status: number): void;
   reject(err: SessionDied): void;
 }
@@ -61,18 +62,12 @@ interface Current {
 /** One sh loop on one channel; one command at a time. */
 export class RemoteSession {
   private current: Current | undefined;
-  private readonly parser: FrameParser;
   private readonly closeHooks: (() => void)[] = [];
   private stderrTail = '';
   closed = false;
   pid: number | undefined;
 
-  private constructor(
-    private readonly channel: ClientChannel,
-    token: string,
-  ) {
-    this.parser = new FrameParser(token);
-  }
+  private constructor(private readonly channel: ClientChannel) {}
 
   /** The exec channel's command line for a new session; `start` sends the loop itself. */
   static newToken(): { token: string; command: string; script: string } {
@@ -83,7 +78,8 @@ export class RemoteSession {
 
   /** Sends the loop over `channel` (already running the bootstrap) and waits for its hello. */
   static start(channel: ClientChannel, token: string, script: string, timeoutMs: number): Promise<RemoteSession> {
-    const s = new RemoteSession(channel, token);
+    const s = new RemoteSession(channel);
+    const hello = new HelloScanner(token);
     return new Promise<RemoteSession>((resolve, reject) => {
       let exitCode: number | null = null;
       const timer = setTimeout(() => {
@@ -91,15 +87,15 @@ export class RemoteSession {
         reject(new SessionUnavailable(`no greeting from the session within ${timeoutMs} ms`));
       }, timeoutMs);
       channel.on('exit', (code: number | null) => (exitCode = code));
-      channel.stderr.on('data', (c: Buffer) => (s.stderrTail = (s.stderrTail + c.toString('utf8')).slice(-300)));
+      channel.stderr.on('data', (c: Buffer) => s.onStderr(c));
       channel.on('data', (c: Buffer) => {
+        if (s.pid !== undefined) return s.onStdout(c);
         try {
-          const wasReady = s.pid !== undefined;
-          s.onFrames(c);
-          if (!wasReady && s.pid !== undefined) {
-            clearTimeout(timer);
-            resolve(s);
-          }
+          const h = hello.push(c);
+          if (!h) return;
+          s.pid = h.pid;
+          clearTimeout(timer);
+          resolve(s);
         } catch (err) {
           s.close();
           reject(err instanceof Error ? err : new Error(String(err)));
@@ -115,22 +111,36 @@ export class RemoteSession {
     });
   }
 
-  private onFrames(chunk: Buffer): void {
-    for (const ev of this.parser.push(chunk)) {
-      const cur = this.current;
-      if (ev.type === 'hello') this.pid = ev.pid;
-      else if (!cur) throw new Error(`session reply without a request (${ev.type})`);
-      else if (ev.type === 'started') {
-        cur.started = true;
-        cur.sink.started(ev.pgid);
-      } else if (ev.type === 'stdout') cur.sink.stdout(ev.chunk);
-      else if (ev.type === 'stderr') cur.sink.stderr(ev.chunk);
-      else if (ev.type === 'exit') cur.status = ev.status;
-      else {
-        this.current = undefined;
-        cur.resolve(cur.status ?? 255);
-      }
+  private onStdout(chunk: Buffer): void {
+    const cur = this.current;
+    if (!cur || cur.out.ended) return; // a background child of an earlier command still writing: not ours
+    let r: { data: Buffer; rest?: Buffer };
+    try {
+      r = cur.out.push(chunk);
+    } catch {
+      return this.close(); // a broken stream: drop the session (the command fails as SessionDied)
     }
+    if (r.data.length > 0) cur.started = true;
+    cur.sink.stdout(r.data);
+    this.settle(cur);
+  }
+
+  private onStderr(chunk: Buffer): void {
+    const cur = this.current;
+    if (!cur || cur.err.ended) {
+      if (this.pid === undefined) this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-300);
+      return;
+    }
+    const r = cur.err.push(chunk);
+    if (r.data.length > 0) cur.started = true;
+    cur.sink.stderr(r.data);
+    this.settle(cur);
+  }
+
+  private settle(cur: Current): void {
+    if (!cur.out.ended || !cur.err.ended || this.current !== cur) return;
+    this.current = undefined;
+    cur.resolve(cur.out.status ?? 255);
   }
 
   private onClosed(): void {
@@ -154,9 +164,10 @@ export class RemoteSession {
   run(text: string, stdin: string | Buffer | undefined, sink: Sink): Promise<number> {
     if (this.closed) return Promise.reject(new SessionDied('the session is closed', false));
     if (this.current) return Promise.reject(new Error('session busy'));
+    const nonce = randomBytes(16).toString('hex');
     return new Promise<number>((resolve, reject) => {
-      this.current = { sink, started: false, resolve, reject };
-      for (const part of encodeRequest(text, stdin)) this.channel.write(part);
+      this.current = { sink, out: new EndScanner(nonce, true), err: new EndScanner(nonce, false), started: false, resolve, reject };
+      for (const part of encodeRequest(text, stdin, nonce)) this.channel.write(part);
     });
   }
 
@@ -314,10 +325,9 @@ interface SessionRun {
   stopping?: FailureKind;
   stopped: Promise<void>;
   session?: RemoteSession;
-  pgid?: number;
+  /** The command's process group, from its wrapper's first stderr line (as in exec mode). */
+  pgid(): number | undefined;
   finished: Promise<unknown>;
-  startedSeen: Promise<void>;
-  markStarted(): void;
 }
 
 /** Runs one command in a session, with the same timeout, abort, stop and loss behaviour as exec mode. */
@@ -325,14 +335,7 @@ export function runInSession(host: SessionHost, cmd: SessionCommand): Promise<Ex
   const started = performance.now();
   const mask = (s: string): string => maskSecrets(s, cmd.secrets);
   return new Promise<ExecResult>((resolve, reject) => {
-    let markStarted = (): void => undefined;
-    const st: SessionRun = {
-      settled: false,
-      stopped: Promise.resolve(),
-      finished: Promise.resolve(),
-      startedSeen: new Promise<void>((r) => (markStarted = r)),
-      markStarted: () => markStarted(),
-    };
+    const st: SessionRun = { settled: false, stopped: Promise.resolve(), finished: Promise.resolve(), pgid: () => cmd.capture.stderr.pgid };
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
       st.settled = true;
@@ -392,10 +395,6 @@ async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionR
     if (st.settled || st.stopping) return host.pool.release(session);
     st.session = session;
     const sink: Sink = {
-      started: (pgid) => {
-        st.pgid = pgid;
-        st.markStarted();
-      },
       stdout: (c) => cmd.capture.stdout.push(c),
       stderr: (c) => void cmd.capture.stderr.push(c),
     };
@@ -412,12 +411,13 @@ async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionR
       if (!host.connected()) {
         const why = `${host.name}: connection lost while the command ran (${host.lostReason()})`;
         st.stopping = 'connection-lost';
-        const note = await host.reapAfterLoss(st.pgid);
+        const note = await host.reapAfterLoss(st.pgid());
         return out.fail('connection-lost', `${why}${note}`);
       }
       const died = err instanceof SessionDied ? err : new SessionDied((err as Error).message, true);
       if (!died.started && tries < 3) continue; // it never ran: run it on a new session
-      if (st.pgid !== undefined) await host.stopGroup(st.pgid);
+      const pgid = st.pgid();
+      if (pgid !== undefined) await host.stopGroup(pgid);
       return out.fail('error', `${host.name}: ${died.message} while the command ran; its process group was stopped`);
     }
   }
@@ -427,7 +427,11 @@ async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionR
 async function stopRemote(host: SessionHost, st: SessionRun): Promise<void> {
   const session = st.session;
   if (!session) return;
-  if (st.pgid === undefined) await settleWithin(st.startedSeen, 1000);
-  if (st.pgid !== undefined && host.connected()) await host.stopGroup(st.pgid);
+  // The pgid line is the first thing the command prints; give it a moment if the stop came first.
+  for (let i = 0; i < 20 && st.pgid() === undefined && host.connected(); i++) {
+    if (await settleWithin(st.finished, 50)) return;
+  }
+  const pgid = st.pgid();
+  if (pgid !== undefined && host.connected()) await host.stopGroup(pgid);
   if (!(await settleWithin(st.finished, 1000))) host.pool.discard(session);
 }

@@ -391,19 +391,16 @@ export class SshConnection implements Connection {
     const wrapped = wrapCommand({ command, reportPgid: true, become, env: opts.env }, this.markers);
     refuseUnsendable(this.spec.name, command, wrapped.text);
     // sudo's password is answered on the command's stdin when it asks: that needs a channel of its own.
-    if (this.sessionHost && become?.password === undefined) return this.runInSession(command, become, opts);
+    if (this.sessionHost && become?.password === undefined) return this.runInSession(command, wrapped.text, become, opts);
     return this.run(command, wrapped.text, become, opts);
   }
 
-  private runInSession(command: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
-    const text = wrapCommand({ command, reportPgid: false, execSimple: true, become, env: opts.env }, this.markers).text;
+  /** The same wrapped text as an exec channel gets (pgid line, become, env), run by a session's loop. */
+  private runInSession(command: string, text: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
     const secrets = [become?.password, this.spec.password];
     const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const capture = new OutputCapture(command, this.markers, { pgid: false, become: become !== undefined, watchPrompt: false }, limit, secrets);
-    const fallback = (): Promise<ExecResult> => {
-      const exec = wrapCommand({ command, reportPgid: true, become, env: opts.env }, this.markers).text;
-      return this.run(command, exec, become, opts);
-    };
+    const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: false }, limit, secrets);
+    const fallback = (): Promise<ExecResult> => this.run(command, text, become, opts);
     return runInSession(this.sessionHost!, { command, text, stdin: opts.stdin, capture, become: become !== undefined, secrets, timeoutMs: opts.timeoutMs, signal: opts.signal, fallback });
   }
 

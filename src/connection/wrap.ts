@@ -21,8 +21,6 @@ export interface WrapInput {
   command: string;
   /** Report `$$` of the outer shell on stderr (ssh: we cannot see the remote pid otherwise). */
   reportPgid: boolean;
-  /** exec a single external command (the pid stays the group's); implied by reportPgid. */
-  execSimple?: boolean;
   become?: BecomeSpec;
   env?: Record<string, string>;
 }
@@ -94,7 +92,7 @@ export function wrapCommand(input: WrapInput, markers: Markers): Wrapped {
     const flags = b.password === undefined ? '-n -H' : `-H -S -p ${quote(markers.prompt)}`;
     text += `sudo ${flags} -u ${quote(b.user)} -- /bin/sh -c ${quote(inner)}`;
   } else {
-    text += envLines(input.env) + (input.reportPgid || input.execSimple ? execIfSimple(input.command) : input.command);
+    text += envLines(input.env) + (input.reportPgid ? execIfSimple(input.command) : input.command);
   }
   return { text, markers };
 }
