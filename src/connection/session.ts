@@ -161,13 +161,14 @@ export class RemoteSession {
   }
 
   /** Runs one command; resolves with its exit status once all its output was passed to `sink`. */
-  run(text: string, stdin: string | Buffer | undefined, sink: Sink): Promise<number> {
+  /** `portable`: the text means the same to every POSIX shell, so /bin/sh runs it (cheaper than most login shells). */
+  run(text: string, stdin: string | Buffer | undefined, sink: Sink, portable = false): Promise<number> {
     if (this.closed) return Promise.reject(new SessionDied('the session is closed', false));
     if (this.current) return Promise.reject(new Error('session busy'));
     const nonce = randomBytes(16).toString('hex');
     return new Promise<number>((resolve, reject) => {
       this.current = { sink, out: new EndScanner(nonce, true), err: new EndScanner(nonce, false), started: false, resolve, reject };
-      for (const part of encodeRequest(text, stdin, nonce)) this.channel.write(part);
+      for (const part of encodeRequest(text, stdin, nonce, portable)) this.channel.write(part);
     });
   }
 
@@ -310,6 +311,8 @@ export interface SessionCommand {
   command: string;
   text: string;
   stdin?: string | Buffer;
+  /** The text means the same to any POSIX shell (one exec'd command, or sudo running /bin/sh). */
+  portable: boolean;
   capture: OutputCapture;
   become: boolean;
   secrets: (string | undefined)[];
@@ -398,7 +401,7 @@ async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionR
       stdout: (c) => cmd.capture.stdout.push(c),
       stderr: (c) => void cmd.capture.stderr.push(c),
     };
-    const running = session.run(cmd.text, cmd.stdin, sink);
+    const running = session.run(cmd.text, cmd.stdin, sink, cmd.portable);
     st.finished = running;
     try {
       const status = await running;

@@ -21,7 +21,7 @@ import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
 import { InFlight } from './in-flight';
 import { settleWithin, sleep } from '../util/async';
-import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+import { DEFAULT_MAX_OUTPUT, effectiveBecome, execIfSimple, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
 import { defaultSessionMode, NoChannelForSession, RemoteSession, runInSession, SessionPool, SessionUnavailable, type SessionHost } from './session';
 
 /** The mutable state of one command run, shared by run() and its channel-opening loop. */
@@ -401,7 +401,9 @@ export class SshConnection implements Connection {
     const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: false }, limit, secrets);
     const fallback = (): Promise<ExecResult> => this.run(command, text, become, opts);
-    return runInSession(this.sessionHost!, { command, text, stdin: opts.stdin, capture, become: become !== undefined, secrets, timeoutMs: opts.timeoutMs, signal: opts.signal, fallback });
+    // sudo runs the command with /bin/sh, and one exec'd external command needs no particular shell
+    const portable = become !== undefined || execIfSimple(command) !== command;
+    return runInSession(this.sessionHost!, { command, text, stdin: opts.stdin, portable, capture, become: become !== undefined, secrets, timeoutMs: opts.timeoutMs, signal: opts.signal, fallback });
   }
 
   /** Opens one persistent session: a channel (held for the session's life) running the sh loop. */

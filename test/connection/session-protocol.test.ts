@@ -69,10 +69,10 @@ describe('session framing (client side)', () => {
 
   it('encodes a request as a header with counts (lines for small commands, bytes for large ones)', () => {
     const parts = encodeRequest('echo é\necho 2', Buffer.from([0, 1]), NONCE);
-    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from(`L 2 2 ${NONCE}\necho é\necho 2\n`), Buffer.from([0, 1])]));
-    expect(Buffer.concat(encodeRequest('true\n', undefined, NONCE)).toString()).toBe(`L 1 0 ${NONCE}\ntrue\n`);
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from(`L 2 2 ${NONCE} l\necho é\necho 2\n`), Buffer.from([0, 1])]));
+    expect(Buffer.concat(encodeRequest('true\n', undefined, NONCE)).toString()).toBe(`L 1 0 ${NONCE} l\ntrue\n`);
     const big = `: ${'é'.repeat(5000)}`;
-    expect(Buffer.concat(encodeRequest(big, undefined, NONCE)).toString()).toBe(`B ${Buffer.byteLength(big)} 0 ${NONCE}\n${big}`);
+    expect(Buffer.concat(encodeRequest(big, undefined, NONCE)).toString()).toBe(`B ${Buffer.byteLength(big)} 0 ${NONCE} l\n${big}`);
   });
 
   it('bootstraps with a command line any login shell passes on unchanged', () => {
