@@ -148,3 +148,29 @@ describe('persistent sessions on a real sshd', () => {
     await c.close();
   });
 });
+
+describe('persistent sessions on a server with MaxSessions 1', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    fleet = await startFleet(1, () => ({ extraConfig: ['MaxSessions 1'] }));
+  });
+  afterAll(async () => fleet?.stop());
+
+  it('runs 20 concurrent commands on the one session it can open', async () => {
+    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!, { session: 'persistent' }));
+    const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => c.exec(`echo ${i}; echo $PPID`)));
+    expect(rs.map((r) => r.stdout.split('\n')[0])).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`));
+    expect(new Set(rs.map((r) => r.stdout.split('\n')[1])).size).toBe(1); // one loop ran them all
+    expect(c.sessionFallback).toBeUndefined();
+    await c.close();
+  });
+
+  it('kills a timed-out command over a second connection while the session holds the only channel', async () => {
+    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!, { session: 'persistent' }));
+    const err = await c.exec('sleep 1030', { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect((err as StepFailure).kind).toBe('timeout');
+    const left = await c.exec('ps -eo args | grep -E "^sleep 1030$" || true');
+    expect(left.stdout).toBe('');
+    await c.close();
+  });
+});
