@@ -9,7 +9,7 @@ import { runPlaybook, type EngineOptions } from './scheduler/run';
 import { planRun, type Plan } from './plan/plan';
 import type { RunSummary } from './results/results';
 import type { Step, Vars } from './dsl/types';
-import { ConnectionPool, specFromHostVars } from './connection/index';
+import { ConnectionPool, parseSessionMode, specFromHostVars } from './connection/index';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
 import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
@@ -97,6 +97,8 @@ export interface ConnectionFlags {
   user?: string;
   /** Output kept per stream per command, e.g. '1MiB'. */
   maxOutput?: string;
+  /** 'persistent' or 'exec' (--session). */
+  session?: string;
 }
 
 /** The engine's connect and checkHost for these flags, over `pool`. */
@@ -108,6 +110,7 @@ export function hostConnections(o: ConnectionFlags, pool: ConnectionPool): Pick<
     ...(o.privateKey ? { privateKeyFile: o.privateKey } : {}),
     ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
     ...(o.user ? { user: o.user } : {}),
+    ...(o.session ? { session: parseSessionMode(o.session, '--session') } : {}),
   };
   return {
     checkHost: (host, vars) => void specFromHostVars(host, vars),

@@ -67,5 +67,6 @@ export function connectionFlagsOf(a: Record<string, unknown>): ConnectionFlags {
     ...(a.privateKey ? { privateKey: String(a.privateKey) } : {}),
     ...(a.maxOutput !== undefined ? { maxOutput: String(a.maxOutput) } : {}),
     ...(a.user ? { user: String(a.user) } : {}),
+    ...(a.session ? { session: String(a.session) } : {}),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors';
 import type { ConnectionSpec, HostKeyPolicy } from './types';
+import { parseSessionMode } from './session';
 
 export type SpecDefaults = Partial<Omit<ConnectionSpec, 'name' | 'host'>>;
 
@@ -103,6 +104,8 @@ export function specFromHostVars(name: string, vars: Record<string, unknown>, de
   }
   const maxSessions = int(name, vars, 1, 1000, 'marshal_max_sessions');
   if (maxSessions !== undefined) spec.maxSessions = maxSessions;
+  const session = str(name, vars, 'marshal_session');
+  if (session !== undefined) spec.session = parseSessionMode(session, `host ${name}: marshal_session`);
   const jump = str(name, vars, 'marshal_proxy_jump');
   if (jump !== undefined) spec.proxyJump = jump;
   const timeout = int(name, vars, 1, 3600, 'marshal_connect_timeout', 'ansible_ssh_timeout', 'ansible_timeout');

@@ -21,9 +21,9 @@ import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
 import { InFlight } from './in-flight';
 import { settleWithin, sleep } from '../util/async';
-import { DEFAULT_MAX_OUTPUT, effectiveBecome, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+import { DEFAULT_MAX_OUTPUT, effectiveBecome, execIfSimple, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+import { defaultSessionMode, NoChannelForSession, RemoteSession, runInSession, SessionPool, SessionUnavailable, type SessionHost } from './session';
 
-/** How long a stopped command gets between TERM and KILL. */
 /** The mutable state of one command run, shared by run() and its channel-opening loop. */
 interface RunState {
   settled: boolean;
@@ -43,7 +43,10 @@ interface ChannelIo {
   pgid(): number | undefined;
 }
 
+/** How long a stopped command gets between TERM and KILL. */
 const KILL_GRACE_MS = 2000;
+/** Most persistent sessions per host: room for concurrent steps, MaxSessions (10) left for kills and sudo with a password. */
+const MAX_SESSIONS_PER_HOST = 4;
 
 interface AuthAttempt {
   label: string;
@@ -264,10 +267,34 @@ export class SshConnection implements Connection {
   private readonly sem: AdaptiveSemaphore;
   private readonly markers = newMarkers();
   private readonly inFlight = new InFlight();
+  /** Persistent sessions (session: persistent), else undefined: one channel per command. */
+  private readonly sessions: SessionPool | undefined;
+  private readonly sessionHost: SessionHost | undefined;
 
   constructor(spec: ConnectionSpec) {
     this.spec = spec;
     this.sem = new AdaptiveSemaphore(spec.maxSessions ?? 10);
+    if ((spec.session ?? defaultSessionMode()) === 'persistent') {
+      const max = Math.max(1, Math.min(MAX_SESSIONS_PER_HOST, this.sem.limit - 1));
+      this.sessions = new SessionPool(() => this.openSession(), max, spec.debug);
+      this.sessionHost = {
+        name: spec.name,
+        pool: this.sessions,
+        inFlight: this.inFlight,
+        connected: () => this.state === 'ready',
+        lostReason: () => this.lostReason,
+        stopGroup: (pgid) => {
+          spec.debug?.(`ssh: stopping the command: TERM, then KILL after ${KILL_GRACE_MS} ms, to remote process group ${pgid}`);
+          return settleWithin(this.killGroup(pgid), KILL_GRACE_MS + this.killConnectBudgetMs()).then(() => undefined);
+        },
+        reapAfterLoss: (pgid) => this.reapAfterLoss(pgid),
+      };
+    }
+  }
+
+  /** Why this host runs one channel per command although sessions were asked for (undefined: sessions in use, or not asked for). */
+  get sessionFallback(): string | undefined {
+    return this.sessions?.unavailable;
   }
 
   /** Current channel limit (lowered when the server refuses channels). */
@@ -344,6 +371,7 @@ export class SshConnection implements Connection {
   async close(): Promise<void> {
     // what this connection started is stopped before it goes (see InFlight)
     await this.inFlight.stopAll();
+    this.sessions?.closeAll();
     this.state = 'closed';
     if (this.ssh) shut(this.ssh);
     for (const h of this.hops.reverse()) shut(h);
@@ -362,7 +390,64 @@ export class SshConnection implements Connection {
     const become = effectiveBecome(this.spec.become, opts.become);
     const wrapped = wrapCommand({ command, reportPgid: true, become, env: opts.env }, this.markers);
     refuseUnsendable(this.spec.name, command, wrapped.text);
+    // sudo's password is answered on the command's stdin when it asks: that needs a channel of its own.
+    if (this.sessionHost && become?.password === undefined) return this.runInSession(command, wrapped.text, become, opts);
     return this.run(command, wrapped.text, become, opts);
+  }
+
+  /** The same wrapped text as an exec channel gets (pgid line, become, env), run by a session's loop. */
+  private runInSession(command: string, text: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
+    const secrets = [become?.password, this.spec.password];
+    const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: false }, limit, secrets);
+    const fallback = (): Promise<ExecResult> => this.run(command, text, become, opts);
+    // sudo runs the command with /bin/sh, and one exec'd external command needs no particular shell
+    const portable = become !== undefined || execIfSimple(command) !== command;
+    return runInSession(this.sessionHost!, { command, text, stdin: opts.stdin, portable, capture, become: become !== undefined, secrets, timeoutMs: opts.timeoutMs, signal: opts.signal, fallback });
+  }
+
+  /** Opens one persistent session: a channel (held for the session's life) running the sh loop. */
+  private async openSession(): Promise<RemoteSession> {
+    for (let tries = 0; ; tries++) {
+      // Sessions hold their channel for life: with one open, wait for it rather than for a channel.
+      if (this.sem.inUse >= this.sem.limit && (this.sessions?.live ?? 0) > 1) throw new NoChannelForSession();
+      await this.sem.acquire();
+      const client = this.ssh?.connection;
+      if (!client || this.state !== 'ready') {
+        this.sem.release();
+        throw this.lostFailure('(persistent session)');
+      }
+      const { token, command, script } = RemoteSession.newToken();
+      let ch: ClientChannel;
+      try {
+        ch = await new Promise<ClientChannel>((res, rej) => client.exec(command, (err, c) => (err ? rej(err) : res(c))));
+      } catch (err) {
+        this.sem.release();
+        if (!isChannelOpenFailure(err) || this.state !== 'ready') throw err;
+        this.sem.lower(this.sem.inUse);
+        this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now`);
+        // With sessions open the pool makes do with them; with none, wait for a kill or sudo channel to end.
+        if ((this.sessions?.live ?? 0) > 1) throw new NoChannelForSession();
+        if (tries >= 60) throw err;
+        await sleep(Math.min(5 * 2 ** tries, 100));
+        continue;
+      }
+      ch.once('close', () => this.sem.release());
+      try {
+        return await RemoteSession.start(ch, token, script, this.spec.connectTimeoutMs ?? 10_000);
+      } catch (err) {
+        if (this.state !== 'ready') throw this.lostFailure('(persistent session)');
+        throw err instanceof SessionUnavailable ? err : new SessionUnavailable((err as Error).message);
+      }
+    }
+  }
+
+  /** A channel permit for an exec channel; sessions hold theirs for life, so an idle one gives its up. */
+  private async acquireChannel(): Promise<void> {
+    while (this.sessions && this.sem.inUse >= this.sem.limit && this.sessions.size > 0) {
+      if (!this.sessions.closeIdle()) await sleep(20);
+    }
+    await this.sem.acquire();
   }
 
   private run(command: string, text: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
@@ -454,7 +539,7 @@ export class SshConnection implements Connection {
   /** Opens the command's channel (queueing when the server refuses one: MaxSessions) and waits for it to close. */
   private async attempt(st: RunState, command: string, text: string, io: ChannelIo): Promise<void> {
     for (let tries = 0; ; tries++) {
-      await this.sem.acquire();
+      await this.acquireChannel();
       let opened = false;
       try {
         if (st.settled || st.stopping) return;
@@ -484,6 +569,7 @@ export class SshConnection implements Connection {
         if (!opened && isChannelOpenFailure(err) && this.state === 'ready' && tries < 60) {
           // The server allows fewer sessions than we assumed (MaxSessions): queue instead.
           this.sem.lower(this.sem.inUse - 1);
+          this.sessions?.closeIdle();
           this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now, the command waits for one`);
           continue;
         }

@@ -38,6 +38,11 @@ export interface ConnectionSpec {
    * password for steps that ask for become themselves.
    */
   become?: { enabled: boolean; user: string; password?: string; method?: 'sudo' };
+  /**
+   * 'persistent': commands run in a few long-lived sh loops per host (one channel each);
+   * 'exec': one channel per command. Default: $MARSHAL_SESSION, else exec.
+   */
+  session?: 'persistent' | 'exec';
   /** Bytes of stdout and of stderr kept per command (head and tail; default 1 MiB each). */
   maxOutputBytes?: number;
   /** Connection trace (-vvv): one line at a time, never a secret. */
