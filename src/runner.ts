@@ -9,7 +9,8 @@ import { runPlaybook, type EngineOptions } from './scheduler/run';
 import { planRun, type Plan } from './plan/plan';
 import type { RunSummary } from './results/results';
 import type { Step, Vars } from './dsl/types';
-import { ConnectionPool, specFromHostVars } from './connection/index';
+import type { ConnectionPool } from './connection/index';
+import { specFromHostVars } from './connection/spec';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
 import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
@@ -128,6 +129,9 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
   if (o.reportHtml) reporters.push(new HtmlReportReporter(resolve(o.reportHtml)));
   // Bounded handshakes: 500 at once on 2 cores made every one miss its connect timeout.
   const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => consoleReporter.connectionTrace(host, masker.mask(text)) : undefined;
+  // loaded here: ssh2 takes ~70 ms to load and --list-tasks, --list-hosts never connect
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ConnectionPool } = require('./connection/pool') as typeof import('./connection/pool');
   const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });
   try {
     return await runPlaybook({
