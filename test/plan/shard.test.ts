@@ -7,6 +7,7 @@ import { step, across } from '../../src/dsl/step';
 import { byVar } from '../../src/dsl/group';
 import { isUsageError } from '../../src/errors';
 import { memoryInventory } from '../support/fake';
+import type { Playbook } from '../../src/dsl/types';
 
 const noop = step({ name: 'noop', verify: () => true });
 
@@ -21,7 +22,7 @@ function fleet(n: number) {
   return memoryInventory({ source: src, destination: dst, loners: { l1: {}, l2: {} } });
 }
 
-const shardsOf = (pb: ReturnType<typeof playbook>, n: number, count: number, limit?: string) =>
+const shardsOf = (pb: Playbook<any>, n: number, count: number, limit?: string) =>
   Array.from({ length: count }, (_, k) => planRun({ playbook: pb, inventory: fleet(n), shard: { index: k + 1, count }, ...(limit ? { limit } : {}) }).hosts);
 
 describe('parseShard', () => {
