@@ -185,17 +185,17 @@ async function listTasksSeries(ctx: Ctx): Promise<void> {
   const pb = join(copy, 'prepare-cx7.ts');
   const call = C.marshal(REPO, warm(pb, cx7Inv), cx7Inv, 1, ['--list-tasks']);
   const runs = Math.max(cfg.runs, cfg.quick ? 1 : 5);
-  const series = async (label: string, before: (r: number) => void): Promise<void> => {
+  const series = async (label: string, short: string, before: (r: number) => void): Promise<void> => {
     const xs: Sample[] = [];
     for (let r = 1; r <= runs; r++) {
       before(r);
-      xs.push(await timed(`${label.replace('marshal --list-tasks playbooks/prepare-cx7.ts', 'list-tasks').slice(0, 26)} ${r}/${runs}`, 'marshal', call, 0, 0, false));
+      xs.push(await timed(`list-tasks ${short} ${r}/${runs}`, 'marshal', call, 0, 0, false));
     }
     results.listTasks.push({ label, n: 0, s: 0, samples: xs, median: summarise(xs) });
   };
-  await series(LIST_WARM, () => undefined);
-  await series(LIST_EDITED, (r) => appendFileSync(pb, `// bench edit ${r}\n`));
-  await series(LIST_LIB_EDITED, (r) => appendFileSync(join(copy, 'lib/cx7.ts'), `// bench edit ${r}\n`));
+  await series(LIST_WARM, 'warm', () => undefined);
+  await series(LIST_EDITED, 'playbook edited', (r) => appendFileSync(pb, `// bench edit ${r}\n`));
+  await series(LIST_LIB_EDITED, 'library edited', (r) => appendFileSync(join(copy, 'lib/cx7.ts'), `// bench edit ${r}\n`));
   const others: { label: string; call: C.Invocation }[] = [
     { label: `marshal --list-tasks (${cfg.listSteps} steps)`, call: C.marshal(REPO, warm(C.marshalPlaybook(WORK, cfg.listSteps), ctx.inventory(10)), ctx.inventory(10), 10, ['--list-tasks']) },
   ];
