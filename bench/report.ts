@@ -297,7 +297,8 @@ export function renderMarkdown(r: Results): string {
       'summing each process\'s resident set; the peak sum is reported, and never less than GNU time\'s `%M` (largest single process). Shared pages count once per process, as `ps` does.',
     '- **`--list-tasks` after an edit**: on a copy of `playbooks/` in `bench/.work`, five warm runs, then five runs each right after a comment is appended to ' +
       '`prepare-cx7.ts`, then to `lib/cx7.ts` (new content: a compile-cache miss, so esbuild compiles the playbook and its libraries again).',
-    '- **`--scale N`** (opt-in, `npm run bench -- --scale 1000`): the N series gains W(500,10) and W(N,10) on N sshd hosts (127.100.x.y).',
+    '- **`--scale N`** (opt-in, `npm run bench -- --scale 1000`): the N series gains W(500,10) and W(N,10) on N sshd hosts (127.100.x.y); ' +
+      '`--scale-only` runs just Marshal on those two and prints the figures. 1,000 sshd take ~1.8 GB and ~4 minutes to start on the reference VM; raise `ulimit -n` above N + 100.',
     '- **Failures**: read from the recap (Marshal and Ansible: `ok=`, `failed=`, `unreachable=` per host; every host-step must be `ok`) and from the floor\'s exit statuses.',
     '',
   );

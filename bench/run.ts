@@ -7,6 +7,7 @@
  *   options: --runs <n>  --out <dir>  --no-ansible  --no-mitogen  --render-only (docs from bench/.work/results.json)
  *            --head-to-head (W(50,10) only, with --no-ansible: Marshal vs floor, a check after a change)
  *            --scale <N> (adds W(500,10) and W(N,10) to the N series: N sshd hosts, e.g. 1000; opt-in, heavy)
+ *            --scale <N> --scale-only (only Marshal on W(500,10) and W(N,10), printed: 1000 sshd start in ~4 min here)
  */
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,8 @@ interface Config {
   sSeries: number[];
   sSeriesHosts: number;
   listSteps: number;
+  /** --scale-only (with --scale N): only Marshal on W(500,10) and W(N,10), printed, no docs written. */
+  scaleOnly: boolean;
   /** --head-to-head: only W(50,10), Marshal vs the floor (5 alternating runs), printed, no docs written. */
   headToHeadOnly: boolean;
 }
@@ -65,6 +68,7 @@ function parseArgs(argv: string[]): Config {
     sSeriesHosts: quick ? 10 : 50,
     listSteps: 20,
     headToHeadOnly: argv.includes('--head-to-head'),
+    scaleOnly: scale !== undefined && argv.includes('--scale-only'),
   };
 }
 
@@ -210,6 +214,26 @@ async function listTasksSeries(ctx: Ctx): Promise<void> {
   results.cold.push({ label: `${LIST_WARM}, first run (empty compile cache)`, ...(await timed('list-tasks (first run, cold cache)', 'marshal', coldList, 0, 0, false)) });
 }
 
+/** W(n, S) for each n, `kinds` interleaved per n, --runs each, into results.nSeries. */
+async function nSeriesRuns(ctx: Ctx, sizes: number[], kinds: ('marshal' | 'floor')[]): Promise<void> {
+  const { cfg, results } = ctx;
+  const steps = cfg.nSeriesSteps;
+  say(`\nN series (S=${steps}): ${kinds.join(' and ')}`);
+  const pbN = warm(C.marshalPlaybook(WORK, steps), ctx.inventory(sizes[0]!));
+  for (const hosts of sizes) {
+    const invN = ctx.inventory(hosts);
+    for (const k of kinds) {
+      const xs: Sample[] = [];
+      for (let r = 1; r <= cfg.runs; r++) {
+        await ctx.alive(hosts);
+        const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(ctx.floorJs, invN, steps);
+        xs.push(await timed(`${k} W(${hosts},${steps}) ${r}/${cfg.runs}`, k, call, hosts, steps));
+      }
+      results.nSeries.push({ label: k, n: hosts, s: steps, samples: xs, median: summarise(xs) });
+    }
+  }
+}
+
 /** Rewrites the docs from the last run's raw figures (after a change to the report's text). */
 function renderOnly(cfg: Config): void {
   const results = JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as Results;
@@ -229,7 +253,7 @@ async function main(): Promise<void> {
   const stale = killLeftovers(fleetDir);
   if (stale) say(`bench: ended ${stale} sshd processes left by an interrupted bench`);
 
-  const maxN = cfg.headToHeadOnly ? cfg.contenders.n : Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
+  const maxN = cfg.headToHeadOnly ? cfg.contenders.n : cfg.scaleOnly ? Math.max(...cfg.nSeries) : Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
   say(`bench: starting ${maxN} sshd hosts on 127.100.x.y (clean /root, no ~/.bashrc) ...`);
   const t0 = performance.now();
   let fleet: Fleet | undefined;
@@ -250,6 +274,10 @@ async function main(): Promise<void> {
     const results: Results = { machine, notes, quick: cfg.quick, runs: cfg.runs, contenders: [], nSeries: [], sSeries: [], listTasks: [], cold: [] };
 
     const ctx: Ctx = { cfg, fleet, floorJs, inventory, alive, results };
+    if (cfg.scaleOnly) {
+      // --scale-only: W(500,10) and W(N,10), Marshal only, printed; docs/benchmarks.md untouched
+      return await nSeriesRuns(ctx, cfg.nSeries.filter((n) => n >= 500), ['marshal']);
+    }
     // 1. The contenders on W(50,10), then W(50,100); the first Marshal run of W(50,10) with an empty compile cache.
     await contenders(ctx, cfg.contenders.s, true);
     if (cfg.headToHeadOnly) {
@@ -260,20 +288,7 @@ async function main(): Promise<void> {
     for (const s of cfg.moreContenderSteps) await contenders(ctx, s, false);
 
     // 2. Marshal (and the floor, for reference) as N grows.
-    say(`\nN series (S=${cfg.nSeriesSteps}): marshal and floor`);
-    const pbN = warm(C.marshalPlaybook(WORK, cfg.nSeriesSteps), inventory(cfg.nSeries[0]!));
-    for (const hosts of cfg.nSeries) {
-      const invN = inventory(hosts);
-      for (const k of ['marshal', 'floor'] as const) {
-        const xs: Sample[] = [];
-        for (let r = 1; r <= cfg.runs; r++) {
-          await alive(hosts);
-          const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(floorJs, invN, cfg.nSeriesSteps);
-          xs.push(await timed(`${k} W(${hosts},${cfg.nSeriesSteps}) ${r}/${cfg.runs}`, k, call, hosts, cfg.nSeriesSteps));
-        }
-        results.nSeries.push({ label: k, n: hosts, s: cfg.nSeriesSteps, samples: xs, median: summarise(xs) });
-      }
-    }
+    await nSeriesRuns(ctx, cfg.nSeries, ['marshal', 'floor']);
 
     // 3. Marshal as S grows.
     say(`\nS series (N=${cfg.sSeriesHosts}): marshal and floor`);
