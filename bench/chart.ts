@@ -7,7 +7,7 @@ import type { Results, Series } from './report';
 
 const W = 960;
 const H = 700;
-const COLORS: Record<string, string> = { floor: '#6b7280', marshal: '#2563eb', ansible: '#dc2626' };
+const COLORS: Record<string, string> = { floor: '#6b7280', marshal: '#2563eb', mitogen: '#f59e0b', ansible: '#dc2626' };
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif"';
 
 interface Box {
@@ -144,7 +144,7 @@ export function renderChart(r: Results): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT}>`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     text(20, 26, `Marshal benchmark — ${m.date.slice(0, 10)}, ${m.cores} cores, Node ${m.node}, ${m.ansible.split(' ')[0] ? 'ansible-core ' + m.ansible.replace(/^\[core\s*/, '').replace(/\].*$/, '') : ''}${r.quick ? ' (quick run)' : ''}`, { size: 15, weight: '700' }),
-    ...barsPanel({ x: 70, y: 70, w: W - 110, h: 150 }, r.contenders),
+    ...barsPanel({ x: 70, y: 70, w: W - 110, h: 150 }, r.contenders.filter((e) => e.n === r.contenders[0]!.n && e.s === r.contenders[0]!.s)),
     ...linePanel({ x: 70, y: 300, w: 380, h: 140 }, `Wall time as N grows (S=${nS})`, 'hosts N', 'seconds', vsFloor(r.nSeries, 'n', wall)),
     ...linePanel({ x: 550, y: 300, w: 380, h: 140 }, `Peak RSS as N grows (S=${nS})`, 'hosts N', 'MB', vsFloor(r.nSeries, 'n', rss), {
       guide: { y: 250, label: 'target: 250 MB' },

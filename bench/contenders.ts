@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 export const STEP_COMMAND = 'cat /proc/loadavg';
+/** Where Debian's ansible-mitogen puts its strategy plugins. */
+export const MITOGEN_STRATEGIES = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
 
 export interface Invocation {
   argv: string[];
@@ -57,9 +59,11 @@ export function marshal(repo: string, playbookFile: string, inventory: string, f
  * Ansible tuned fairly: -f N, pipelining, no fact gathering, no host key checking, no
  * interpreter discovery, ControlPersist (its default) but no -C compression on loopback.
  * Its config, local temp and control sockets live in the bench dir, not in /root.
+ * `mitogen`: the same with Debian's ansible-mitogen strategy (`strategy = mitogen_linear`),
+ * which keeps one Python interpreter per host over one ssh connection instead of a process per task.
  */
-export function ansible(workDir: string, playbookFile: string, inventory: string, forks: number, knownHosts: string, extra: string[] = []): Invocation {
-  const dir = join(workDir, 'ansible');
+export function ansible(workDir: string, playbookFile: string, inventory: string, forks: number, knownHosts: string, extra: string[] = [], mitogen = false): Invocation {
+  const dir = join(workDir, mitogen ? 'ansible-mitogen' : 'ansible');
   const cp = join(dir, 'cp');
   mkdirSync(cp, { recursive: true });
   const cfg = join(dir, 'ansible.cfg');
@@ -72,6 +76,7 @@ export function ansible(workDir: string, playbookFile: string, inventory: string
       'gathering = explicit',
       'interpreter_python = /usr/bin/python3',
       'retry_files_enabled = False',
+      ...(mitogen ? [`strategy_plugins = ${MITOGEN_STRATEGIES}`, 'strategy = mitogen_linear'] : []),
       `local_tmp = ${join(dir, 'tmp')}`,
       '',
       '[ssh_connection]',

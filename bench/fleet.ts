@@ -68,22 +68,31 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Starts `count` servers, `batch` at a time (each start is a key check, an unshare and a port wait). */
+/**
+ * Starts `count` servers, `batch` at a time (each start is a key check, an unshare and a port
+ * wait; 60 s allowed each: at ~340 hosts on a loaded 2-core VM one took over 10 s). When one
+ * fails, the servers already started are stopped before the error is thrown.
+ */
 export async function startFleet(dir: string, count: number, batch = 16, net = 100): Promise<Fleet> {
   mkdirSync(dir, { recursive: true });
   const { keyFile, publicKey } = clientKey(dir);
   const hosts: BenchHost[] = [];
+  const knownHosts = join(dir, 'known_hosts');
   for (let start = 0; start < count; start += batch) {
     const ids = Array.from({ length: Math.min(batch, count - start) }, (_, k) => start + k);
-    const started = await Promise.all(
+    const started = await Promise.allSettled(
       ids.map(async (i) => {
-        const info = await startSshd({ dir: join(dir, 'hosts', hostName(i)), address: benchAddress(i, net), port: 22, authorizedKeys: [publicKey] });
+        const info = await startSshd({ dir: join(dir, 'hosts', hostName(i)), address: benchAddress(i, net), port: 22, authorizedKeys: [publicKey], startTimeoutMs: 60_000 });
         return { ...info, name: hostName(i) };
       }),
     );
-    hosts.push(...started);
+    for (const r of started) if (r.status === 'fulfilled') hosts.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await stopFleet({ dir, keyFile, knownHosts, hosts });
+      throw new Error(`bench: ${hosts.length} of ${count} sshd hosts started, then: ${(failed.reason as Error).message}`);
+    }
   }
-  const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, hosts.map((h) => knownHostsLine(h.address, h.port, h.hostKey)).join('\n') + '\n');
   return { dir, keyFile, knownHosts, hosts };
 }

@@ -16,8 +16,12 @@ export interface MachineInfo {
   marshal: string;
   ssh2: string;
   ansible: string;
+  /** Debian's ansible-mitogen version (absent in figures from before it was a contender). */
+  mitogen?: string;
   openssh: string;
 }
+
+const MITOGEN_DIR = '/usr/lib/python3/dist-packages/ansible_mitogen';
 
 function firstLine(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -38,6 +42,7 @@ export function machineInfo(repo: string): MachineInfo {
     marshal: JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version,
     ssh2: pkg('ssh2'),
     ansible: firstLine('ansible-playbook', ['--version']).replace(/^ansible-playbook\s*/, ''),
+    mitogen: firstLine('dpkg-query', ['-W', '-f', '${Version}', 'ansible-mitogen']) || 'not installed',
     openssh: firstLine('ssh', ['-V']),
   };
 }
@@ -80,6 +85,7 @@ export function ensureTools(say: (s: string) => void): string[] {
   const missing: string[] = [];
   if (!existsSync(GNU_TIME)) missing.push('time');
   if (!hasCommand('ansible-playbook')) missing.push('ansible-core');
+  if (!existsSync(MITOGEN_DIR)) missing.push('ansible-mitogen');
   if (!existsSync('/usr/sbin/sshd')) missing.push('openssh-server');
   if (missing.length) {
     say(`bench: installing ${missing.join(', ')} with apt-get (missing on this machine)`);

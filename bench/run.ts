@@ -4,10 +4,12 @@
  *
  *   npm run bench               full run (3 runs each, N up to 500), rewrites docs/
  *   npm run bench -- --quick    smoke run (1 run each, small N), writes bench/.work/ only
- *   options: --runs <n>  --out <dir>  --no-ansible  --render-only (docs from bench/.work/results.json)
- *            --head-to-head (W(50,10) Marshal vs floor only, with --no-ansible: a check after a change)
+ *   options: --runs <n>  --out <dir>  --no-ansible  --no-mitogen  --render-only (docs from bench/.work/results.json)
+ *            --head-to-head (W(50,10) only, with --no-ansible: Marshal vs floor, a check after a change)
+ *            --scale <N> (adds W(500,10) and W(N,10) to the N series: N sshd hosts, e.g. 1000; opt-in, heavy)
+ *            --scale <N> --scale-only (only Marshal on W(500,10) and W(N,10), printed: 1000 sshd start in ~4 min here)
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startFleet, stopFleet, writeInventory, killLeftovers, ensureAlive, type Fleet } from './fleet';
@@ -15,7 +17,7 @@ import { measure, median, pidsMatching } from './measure';
 import * as C from './contenders';
 import { recapOutcome, floorOutcome, type Outcome } from './outcome';
 import { ensureTools, loadAvg, machineInfo, waitQuiet } from './machine';
-import { renderMarkdown, type Results, type Series, type Sample } from './report';
+import { renderMarkdown, LIST_WARM, LIST_EDITED, LIST_LIB_EDITED, type Results, type Series, type Sample } from './report';
 import { renderChart } from './chart';
 
 const REPO = resolve(__dirname, '..');
@@ -26,12 +28,18 @@ interface Config {
   runs: number;
   outDir: string;
   ansible: boolean;
+  /** Ansible with Mitogen (strategy mitogen_linear) as a fourth contender. */
+  mitogen: boolean;
   contenders: { n: number; s: number };
+  /** W(n, s) head-to-heads also run for these S (W(50,100) next to W(50,10)). */
+  moreContenderSteps: number[];
   nSeries: number[];
   nSeriesSteps: number;
   sSeries: number[];
   sSeriesHosts: number;
   listSteps: number;
+  /** --scale-only (with --scale N): only Marshal on W(500,10) and W(N,10), printed, no docs written. */
+  scaleOnly: boolean;
   /** --head-to-head: only W(50,10), Marshal vs the floor (5 alternating runs), printed, no docs written. */
   headToHeadOnly: boolean;
 }
@@ -43,18 +51,24 @@ function parseArgs(argv: string[]): Config {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const runs = Number(val('--runs') ?? (quick ? 1 : 3));
+  const scale = val('--scale') === undefined ? undefined : Number(val('--scale'));
+  if (scale !== undefined && !(Number.isInteger(scale) && scale > 0 && scale <= 2000)) throw new Error(`--scale ${val('--scale')}: a host count from 1 to 2000`);
+  const nSeries = quick ? [10, 30] : [10, 50, 200, 500];
   return {
     quick,
     runs,
     outDir: resolve(val('--out') ?? (quick ? WORK : join(REPO, 'docs'))),
     ansible: !argv.includes('--no-ansible'),
+    mitogen: !argv.includes('--no-ansible') && !argv.includes('--no-mitogen'),
     contenders: quick ? { n: 10, s: 5 } : { n: 50, s: 10 },
-    nSeries: quick ? [10, 30] : [10, 50, 200, 500],
+    moreContenderSteps: quick || argv.includes('--head-to-head') ? [] : [100],
+    nSeries: scale ? [...new Set([...nSeries, 500, scale])].sort((a, b) => a - b) : nSeries,
     nSeriesSteps: quick ? 5 : 10,
     sSeries: quick ? [1, 10] : [1, 10, 100],
     sSeriesHosts: quick ? 10 : 50,
     listSteps: 20,
     headToHeadOnly: argv.includes('--head-to-head'),
+    scaleOnly: scale !== undefined && argv.includes('--scale-only'),
   };
 }
 
@@ -62,7 +76,7 @@ const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const mb = (b: number): string => `${(b / 1e6).toFixed(0)} MB`;
 
-type Kind = 'floor' | 'marshal' | 'ansible';
+type Kind = 'floor' | 'marshal' | 'mitogen' | 'ansible';
 
 async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s: number, expectOutput = true): Promise<Sample> {
   const busy = await waitQuiet();
@@ -114,6 +128,112 @@ function summarise(samples: Sample[]): Series['median'] {
   };
 }
 
+interface Ctx {
+  cfg: Config;
+  fleet: Fleet;
+  floorJs: string;
+  inventory: (n: number) => string;
+  alive: (n: number) => Promise<void>;
+  results: Results;
+}
+
+/**
+ * The contenders on W(N, S), runs interleaved and rotated so drifting load hits all alike. The
+ * head-to-head that decides the 1.2x target gets at least 5 runs of floor and Marshal; Ansible
+ * (~100 s a run at S=10) gets --runs, and a single run at S above 10 (~10x longer).
+ */
+async function contenders(ctx: Ctx, s: number, withCold: boolean): Promise<void> {
+  const { cfg, fleet, results } = ctx;
+  const n = cfg.contenders.n;
+  const kinds: Kind[] = ['floor', 'marshal', ...(cfg.mitogen ? (['mitogen'] as const) : []), ...(cfg.ansible ? (['ansible'] as const) : [])];
+  say(`\nW(${n},${s}): ${kinds.join(', ')}`);
+  const inv = ctx.inventory(n);
+  const invocations: Record<Kind, C.Invocation> = {
+    floor: C.floor(ctx.floorJs, inv, s),
+    marshal: C.marshal(REPO, warm(C.marshalPlaybook(WORK, s), inv), inv, n),
+    mitogen: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts, [], true),
+    ansible: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts),
+  };
+  if (withCold) {
+    // The first Marshal run compiles the playbook (cached afterwards); record it on its own.
+    const coldCache = join(WORK, 'cold-cache');
+    rmSync(coldCache, { recursive: true, force: true });
+    await ctx.alive(n);
+    const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
+    results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
+  }
+  const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], mitogen: [], ansible: [] };
+  const ansibleRuns = s > 10 ? 1 : cfg.runs;
+  for (let r = 1; r <= Math.max(cfg.runs, cfg.quick ? 1 : 5); r++) {
+    await ctx.alive(n);
+    const order = kinds.filter((k) => (k !== 'ansible' && k !== 'mitogen') || r <= (k === 'ansible' ? ansibleRuns : cfg.runs));
+    const rotated = [...order.slice((r - 1) % order.length), ...order.slice(0, (r - 1) % order.length)];
+    for (const k of rotated) samples[k].push(await timed(`${k} W(${n},${s}) run ${samples[k].length + 1}`, k, invocations[k], n, s));
+  }
+  for (const k of kinds) results.contenders.push({ label: k, n, s, samples: samples[k], median: summarise(samples[k]) });
+}
+
+/**
+ * --list-tasks of the CX-7 playbook, on a copy of playbooks/ in bench/.work: warm (5 runs), the
+ * first run after each of 5 edits of the playbook, and of a library it imports (a comment
+ * appended: new content, so a compile-cache miss), then one run with an empty cache.
+ */
+async function listTasksSeries(ctx: Ctx): Promise<void> {
+  const { cfg, results } = ctx;
+  say(`\n--list-tasks`);
+  const copy = join(WORK, 'edit-playbooks');
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(join(REPO, 'playbooks'), copy, { recursive: true });
+  const cx7Inv = join(WORK, 'cx7.ini');
+  writeFileSync(cx7Inv, '[source]\nsrc1 ansible_host=127.100.0.1\n\n[destination]\ndst1 ansible_host=127.100.0.2\n');
+  const pb = join(copy, 'prepare-cx7.ts');
+  const call = C.marshal(REPO, warm(pb, cx7Inv), cx7Inv, 1, ['--list-tasks']);
+  const runs = Math.max(cfg.runs, cfg.quick ? 1 : 5);
+  const series = async (label: string, short: string, before: (r: number) => void): Promise<void> => {
+    const xs: Sample[] = [];
+    for (let r = 1; r <= runs; r++) {
+      before(r);
+      xs.push(await timed(`list-tasks ${short} ${r}/${runs}`, 'marshal', call, 0, 0, false));
+    }
+    results.listTasks.push({ label, n: 0, s: 0, samples: xs, median: summarise(xs) });
+  };
+  await series(LIST_WARM, 'warm', () => undefined);
+  await series(LIST_EDITED, 'playbook edited', (r) => appendFileSync(pb, `// bench edit ${r}\n`));
+  await series(LIST_LIB_EDITED, 'library edited', (r) => appendFileSync(join(copy, 'lib/cx7.ts'), `// bench edit ${r}\n`));
+  const others: { label: string; call: C.Invocation }[] = [
+    { label: `marshal --list-tasks (${cfg.listSteps} steps)`, call: C.marshal(REPO, warm(C.marshalPlaybook(WORK, cfg.listSteps), ctx.inventory(10)), ctx.inventory(10), 10, ['--list-tasks']) },
+  ];
+  if (cfg.ansible) others.push({ label: `ansible-playbook --list-tasks (${cfg.listSteps} steps)`, call: C.ansible(WORK, C.ansiblePlaybook(WORK, cfg.listSteps), ctx.inventory(10), 10, ctx.fleet.knownHosts, ['--list-tasks']) });
+  for (const l of others) {
+    const xs: Sample[] = [];
+    for (let r = 1; r <= cfg.runs; r++) xs.push(await timed(`${l.label.slice(0, 26)} ${r}/${cfg.runs}`, 'marshal', l.call, 0, 0, false));
+    results.listTasks.push({ label: l.label, n: 0, s: 0, samples: xs, median: summarise(xs) });
+  }
+  const coldList = { ...call, env: { ...process.env, MARSHAL_CACHE_DIR: join(WORK, 'cold-cache-list') } };
+  rmSync(coldList.env.MARSHAL_CACHE_DIR, { recursive: true, force: true });
+  results.cold.push({ label: `${LIST_WARM}, first run (empty compile cache)`, ...(await timed('list-tasks (first run, cold cache)', 'marshal', coldList, 0, 0, false)) });
+}
+
+/** W(n, S) for each n, `kinds` interleaved per n, --runs each, into results.nSeries. */
+async function nSeriesRuns(ctx: Ctx, sizes: number[], kinds: ('marshal' | 'floor')[]): Promise<void> {
+  const { cfg, results } = ctx;
+  const steps = cfg.nSeriesSteps;
+  say(`\nN series (S=${steps}): ${kinds.join(' and ')}`);
+  const pbN = warm(C.marshalPlaybook(WORK, steps), ctx.inventory(sizes[0]!));
+  for (const hosts of sizes) {
+    const invN = ctx.inventory(hosts);
+    for (const k of kinds) {
+      const xs: Sample[] = [];
+      for (let r = 1; r <= cfg.runs; r++) {
+        await ctx.alive(hosts);
+        const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(ctx.floorJs, invN, steps);
+        xs.push(await timed(`${k} W(${hosts},${steps}) ${r}/${cfg.runs}`, k, call, hosts, steps));
+      }
+      results.nSeries.push({ label: k, n: hosts, s: steps, samples: xs, median: summarise(xs) });
+    }
+  }
+}
+
 /** Rewrites the docs from the last run's raw figures (after a change to the report's text). */
 function renderOnly(cfg: Config): void {
   const results = JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as Results;
@@ -133,7 +253,7 @@ async function main(): Promise<void> {
   const stale = killLeftovers(fleetDir);
   if (stale) say(`bench: ended ${stale} sshd processes left by an interrupted bench`);
 
-  const maxN = cfg.headToHeadOnly ? cfg.contenders.n : Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
+  const maxN = cfg.headToHeadOnly ? cfg.contenders.n : cfg.scaleOnly ? Math.max(...cfg.nSeries) : Math.max(cfg.contenders.n, cfg.sSeriesHosts, ...cfg.nSeries);
   say(`bench: starting ${maxN} sshd hosts on 127.100.x.y (clean /root, no ~/.bashrc) ...`);
   const t0 = performance.now();
   let fleet: Fleet | undefined;
@@ -153,55 +273,22 @@ async function main(): Promise<void> {
     };
     const results: Results = { machine, notes, quick: cfg.quick, runs: cfg.runs, contenders: [], nSeries: [], sSeries: [], listTasks: [], cold: [] };
 
-    // 1. The three contenders on W(N, S), runs interleaved so drifting load hits all alike.
-    const { n, s } = cfg.contenders;
-    say(`\nW(${n},${s}): floor, marshal${cfg.ansible ? ', ansible' : ''} x ${cfg.runs} runs`);
-    const inv = inventory(n);
-    const kinds: Kind[] = cfg.ansible ? ['floor', 'marshal', 'ansible'] : ['floor', 'marshal'];
-    const invocations: Record<Kind, C.Invocation> = {
-      floor: C.floor(floorJs, inv, s),
-      marshal: C.marshal(REPO, warm(C.marshalPlaybook(WORK, s), inv), inv, n),
-      ansible: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts),
-    };
-    // The first Marshal run compiles the playbook (cached afterwards); record it on its own.
-    const coldCache = join(WORK, 'cold-cache');
-    rmSync(coldCache, { recursive: true, force: true });
-    await alive(n);
-    const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
-    results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
-    const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], ansible: [] };
-    // The head-to-head that decides the 1.2x target gets at least 5 runs of floor and Marshal
-    // (Ansible, at ~100 s a run, gets --runs); the order rotates so no contender always runs
-    // right after Ansible.
-    const headToHead = Math.max(cfg.runs, cfg.quick ? 1 : 5);
-    for (let r = 1; r <= headToHead; r++) {
-      await alive(n);
-      const order = kinds.filter((k) => k !== 'ansible' || r <= cfg.runs);
-      const rotated = [...order.slice((r - 1) % order.length), ...order.slice(0, (r - 1) % order.length)];
-      for (const k of rotated) samples[k].push(await timed(`${k} run ${samples[k].length + 1}`, k, invocations[k], n, s));
+    const ctx: Ctx = { cfg, fleet, floorJs, inventory, alive, results };
+    if (cfg.scaleOnly) {
+      // --scale-only: W(500,10) and W(N,10), Marshal only, printed; docs/benchmarks.md untouched
+      return await nSeriesRuns(ctx, cfg.nSeries.filter((n) => n >= 500), ['marshal']);
     }
-    for (const k of kinds) results.contenders.push({ label: k, n, s, samples: samples[k], median: summarise(samples[k]) });
+    // 1. The contenders on W(50,10), then W(50,100); the first Marshal run of W(50,10) with an empty compile cache.
+    await contenders(ctx, cfg.contenders.s, true);
     if (cfg.headToHeadOnly) {
       // a quick check after a change (e.g. a refactor): the ratio only, docs/benchmarks.md untouched
       for (const c of results.contenders) say(`${c.label}: ${c.samples.map((x) => secs(x.wallMs)).join(', ')}`);
       return;
     }
+    for (const s of cfg.moreContenderSteps) await contenders(ctx, s, false);
 
     // 2. Marshal (and the floor, for reference) as N grows.
-    say(`\nN series (S=${cfg.nSeriesSteps}): marshal and floor`);
-    const pbN = warm(C.marshalPlaybook(WORK, cfg.nSeriesSteps), inventory(cfg.nSeries[0]!));
-    for (const hosts of cfg.nSeries) {
-      const invN = inventory(hosts);
-      for (const k of ['marshal', 'floor'] as const) {
-        const xs: Sample[] = [];
-        for (let r = 1; r <= cfg.runs; r++) {
-          await alive(hosts);
-          const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(floorJs, invN, cfg.nSeriesSteps);
-          xs.push(await timed(`${k} W(${hosts},${cfg.nSeriesSteps}) ${r}/${cfg.runs}`, k, call, hosts, cfg.nSeriesSteps));
-        }
-        results.nSeries.push({ label: k, n: hosts, s: cfg.nSeriesSteps, samples: xs, median: summarise(xs) });
-      }
-    }
+    await nSeriesRuns(ctx, cfg.nSeries, ['marshal', 'floor']);
 
     // 3. Marshal as S grows.
     say(`\nS series (N=${cfg.sSeriesHosts}): marshal and floor`);
@@ -219,23 +306,8 @@ async function main(): Promise<void> {
       }
     }
 
-    // 4. --list-tasks: no host is contacted; this is start-up plus loading the playbook.
-    say(`\n--list-tasks`);
-    const cx7Inv = join(WORK, 'cx7.ini');
-    writeFileSync(cx7Inv, '[source]\nsrc1 ansible_host=127.100.0.1\n\n[destination]\ndst1 ansible_host=127.100.0.2\n');
-    const lists: { label: string; call: C.Invocation }[] = [
-      { label: 'marshal --list-tasks playbooks/prepare-cx7.ts', call: C.marshal(REPO, warm(join(REPO, 'playbooks/prepare-cx7.ts'), cx7Inv), cx7Inv, 1, ['--list-tasks']) },
-      { label: `marshal --list-tasks (${cfg.listSteps} steps)`, call: C.marshal(REPO, warm(C.marshalPlaybook(WORK, cfg.listSteps), inventory(10)), inventory(10), 10, ['--list-tasks']) },
-    ];
-    if (cfg.ansible) lists.push({ label: `ansible-playbook --list-tasks (${cfg.listSteps} steps)`, call: C.ansible(WORK, C.ansiblePlaybook(WORK, cfg.listSteps), inventory(10), 10, fleet.knownHosts, ['--list-tasks']) });
-    for (const l of lists) {
-      const xs: Sample[] = [];
-      for (let r = 1; r <= cfg.runs; r++) xs.push(await timed(`${l.label.slice(0, 26)} ${r}/${cfg.runs}`, 'marshal', l.call, 0, 0, false));
-      results.listTasks.push({ label: l.label, n: 0, s: 0, samples: xs, median: summarise(xs) });
-    }
-    const coldList = { ...lists[0]!.call, env: { ...process.env, MARSHAL_CACHE_DIR: join(WORK, 'cold-cache-list') } };
-    rmSync(coldList.env.MARSHAL_CACHE_DIR, { recursive: true, force: true });
-    results.cold.push({ label: 'marshal --list-tasks playbooks/prepare-cx7.ts, first run (empty compile cache)', ...(await timed('list-tasks (first run, cold cache)', 'marshal', coldList, 0, 0, false)) });
+    // 4. --list-tasks: no host is contacted; this is start-up plus loading the playbook (warm, after an edit, cold).
+    await listTasksSeries(ctx);
 
     await stop();
     mkdirSync(cfg.outDir, { recursive: true });

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: sshd for the lab and the e2e tests, FUSE for the lab's simulated /sys,
 # sudo for become tests, iproute2/procps for process checks, ansible-core for the vault interop
-# tests (and the bench), chromium for the HTML report's browser tests (driven by playwright-core,
+# tests (and the bench), ansible-mitogen (the bench's Ansible+Mitogen contender), chromium for the HTML report's browser tests (driven by playwright-core,
 # which downloads no browser of its own).
 declare -A need_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -17,6 +17,7 @@ declare -A need_for=(
   [/usr/bin/unshare]=util-linux
   [/usr/bin/openssl]=openssl
   [/usr/bin/ansible-vault]=ansible-core
+  [/usr/lib/python3/dist-packages/ansible_mitogen]=ansible-mitogen
   [/usr/bin/chromium]=chromium
 )
 missing=()

@@ -10,7 +10,6 @@ import { playbook } from './dsl/playbook';
 import { step } from './dsl/step';
 import { raw } from './dsl/command';
 import type { ExecResult, HostKeyPolicy } from './connection/types';
-import { ConnectionPool } from './connection/index';
 import { hostConnections } from './runner';
 import type { Vault } from './inventory/vault';
 import type { Vars } from './dsl/types';
@@ -134,6 +133,9 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
   const plan = planRun({ playbook: pb, inventory, ...(o.limit ? { limit: o.limit } : {}), ...(o.extraVars ? { extraVars: o.extraVars } : {}) });
   if (plan.hosts.length === 0) throw new UsageError(`marshal exec: no hosts match "${o.pattern}"${o.limit ? ` with --limit ${o.limit}` : ''}`);
   const masker = o.masker ?? new Masker();
+  // loaded on use: ssh2 costs every command that imports the runner API ~70 ms (runner.ts, the same)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ConnectionPool } = require('./connection/pool') as typeof import('./connection/pool');
   const pool = new ConnectionPool({ connectConcurrency: 32 });
   try {
     return await runPlaybook({

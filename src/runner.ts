@@ -7,9 +7,12 @@ import { loadInventory } from './inventory/index';
 import { loadPlaybook } from './load/index';
 import { runPlaybook, type EngineOptions } from './scheduler/run';
 import { planRun, type Plan } from './plan/plan';
+import { parseShard } from './plan/shard';
 import type { RunSummary } from './results/results';
 import type { Step, Vars } from './dsl/types';
-import { ConnectionPool, parseSessionMode, specFromHostVars } from './connection/index';
+import type { ConnectionPool } from './connection/index';
+import { specFromHostVars } from './connection/spec';
+import { parseSessionMode } from './connection/session';
 import type { HostKeyPolicy } from './connection/types';
 import { ConsoleReporter } from './report/console';
 import { checkOutputPath, JsonReportReporter, PinoLogReporter } from './report/files';
@@ -25,6 +28,8 @@ export interface RunFilesOptions {
   playbookFile: string;
   inventory: string[];
   limit?: string;
+  /** --shard K/N: this controller's slice of the hosts (src/plan/shard.ts). */
+  shard?: string;
   tags?: string[];
   skipTags?: string[];
   check?: boolean;
@@ -57,8 +62,9 @@ export interface RunFilesOptions {
 export type { Plan };
 
 /** Loads the playbook and inventory and plans the run, so bad input fails before any host is touched. */
-export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'tags' | 'skipTags' | 'startAtTask' | 'extraVars' | 'vault'>): Promise<Plan> {
+export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory' | 'limit' | 'shard' | 'tags' | 'skipTags' | 'startAtTask' | 'extraVars' | 'vault'>): Promise<Plan> {
   if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
+  const shard = o.shard !== undefined ? parseShard(o.shard) : undefined; // a bad K/N fails before anything loads
   const playbook = await loadPlaybook(o.playbookFile);
   const inventory = await loadInventory(o.inventory, o.vault ? { vault: o.vault } : {});
   return planRun({
@@ -66,6 +72,7 @@ export async function plan(o: Pick<RunFilesOptions, 'playbookFile' | 'inventory'
     playbookFile: resolve(o.playbookFile),
     inventory,
     ...(o.limit ? { limit: o.limit } : {}),
+    ...(shard ? { shard } : {}),
     ...(o.tags ? { tags: o.tags } : {}),
     ...(o.skipTags ? { skipTags: o.skipTags } : {}),
     ...(o.startAtTask ? { startAt: o.startAtTask } : {}),
@@ -128,10 +135,13 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
   const consoleReporter = new ConsoleReporter({ ...(o.out ? { out: o.out } : {}), verbosity: o.verbose ?? 0, ...(o.color !== undefined ? { color: o.color } : {}) });
   const reporters: Reporter[] = [consoleReporter];
   if (o.logFile) reporters.push(new PinoLogReporter(resolve(o.logFile)));
-  if (o.report) reporters.push(new JsonReportReporter(resolve(o.report)));
+  if (o.report) reporters.push(new JsonReportReporter(resolve(o.report), p.shard));
   if (o.reportHtml) reporters.push(new HtmlReportReporter(resolve(o.reportHtml)));
   // Bounded handshakes: 500 at once on 2 cores made every one miss its connect timeout.
   const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => consoleReporter.connectionTrace(host, masker.mask(text)) : undefined;
+  // loaded here: ssh2 takes ~70 ms to load and --list-tasks, --list-hosts never connect
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ConnectionPool } = require('./connection/pool') as typeof import('./connection/pool');
   const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });
   try {
     return await runPlaybook({

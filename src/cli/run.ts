@@ -37,6 +37,7 @@ async function runHandler(a: Args, masker: Masker): Promise<void> {
     playbookFile: a.playbook,
     inventory,
     ...(a.limit ? { limit: String(a.limit) } : {}),
+    ...(a.shard !== undefined ? { shard: String(a.shard) } : {}),
     ...(splitList(a.tags) ? { tags: splitList(a.tags)! } : {}),
     ...(splitList(a.skipTags ?? a['skip-tags']) ? { skipTags: splitList(a.skipTags ?? a['skip-tags'])! } : {}),
     ...(a.startAtTask ? { startAtTask: String(a.startAtTask) } : {}),

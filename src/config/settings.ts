@@ -21,6 +21,7 @@ export interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { key: 'inventory', flag: 'inventory', alias: 'i', env: 'MARSHAL_INVENTORY', type: 'array', description: 'Inventory file or directory (repeatable), Ansible INI/YAML', commands: ['run', 'check', 'inventory', 'exec'] },
   { key: 'limit', flag: 'limit', alias: 'l', type: 'string', description: 'Further limit hosts with a pattern (globs, a:b, &, !)', commands: ['run', 'check', 'exec'] },
+  { key: 'shard', flag: 'shard', env: 'MARSHAL_SHARD', type: 'string', description: 'Run slice K of N of the hosts (after --limit; hosts that run together, by batchBy or an across-step grouping, stay in one slice); merge the reports with marshal report merge (docs/scale.md)', commands: ['run'] },
   { key: 'tags', flag: 'tags', alias: 't', type: 'array', description: 'Only run steps with these tags (comma-separated or repeated)', commands: ['run', 'check'] },
   { key: 'skipTags', flag: 'skip-tags', type: 'array', description: 'Skip steps with these tags', commands: ['run', 'check'] },
   { key: 'check', flag: 'check', alias: 'C', type: 'boolean', default: false, description: "Run checks only: report what would change, change nothing (refused by exec: a command cannot be predicted)", commands: ['run', 'exec'] },

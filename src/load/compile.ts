@@ -5,8 +5,7 @@
  * Marshal's own API (evaluate.ts), packages load from node_modules as usual.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic-write';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Loader, Message, Plugin } from 'esbuild';
 import { PlaybookError } from '../errors';
@@ -16,8 +15,8 @@ import { VERSION } from '../version';
 export interface Compiled {
   /** The module's JavaScript, ending in an inline source map whose sources are absolute paths. */
   code: string;
-  /** The source map (also inline in `code`). */
-  map: object;
+  /** The source map (also inline in `code`), parsed on first use: a run whose stacks Node maps never needs it. */
+  readonly map: object;
   /** The file the code is cached in (it may not exist when the cache is not writable). */
   file: string;
   /** Every local file that went into it. */
@@ -31,7 +30,7 @@ export function compileCacheDir(): string {
   return process.env.MARSHAL_CACHE_DIR || join(packageRoot(), 'node_modules', '.cache', 'marshal', 'ts');
 }
 
-const FORMAT = 2; // bump when the output for the same inputs changes
+const FORMAT = 3; // bump when the output for the same inputs changes
 const INLINE_MAP = '\n//# sourceMappingURL=data:application/json;base64,';
 const sha = (...parts: (string | Buffer)[]): string => {
   const h = createHash('sha256');
@@ -56,6 +55,11 @@ function salt(): string {
 }
 
 type Inputs = [file: string, hash: string][];
+/** What the manifest records: each input by content, and the code's own hash (a torn write is a miss). */
+interface Manifest {
+  inputs: Inputs;
+  code: string;
+}
 const manifestOf = (entry: string) => join(compileCacheDir(), `${sha(salt(), entry)}.inputs.json`);
 const codeFileOf = (entry: string, inputs: Inputs) => join(compileCacheDir(), `${sha(salt(), entry, JSON.stringify(inputs))}.js`);
 
@@ -64,25 +68,53 @@ function readMap(code: string): object {
   return JSON.parse(Buffer.from(code.slice(at + INLINE_MAP.length).trim(), 'base64').toString('utf8')) as object;
 }
 
-/** The cached module when the entry and every file it imported are unchanged, by content. */
-function fromCache(entry: string): Compiled | undefined {
+function compiled(code: string, file: string, inputs: Inputs, cached: boolean, map?: object): Compiled {
+  let parsed = map;
+  return { code, file, inputs: inputs.map(([f]) => f), cached, get map() { return (parsed ??= readMap(code)); } };
+}
+
+function readManifest(entry: string): Manifest | undefined {
   try {
-    const inputs = JSON.parse(readFileSync(manifestOf(entry), 'utf8')) as Inputs;
-    for (const [file, hash] of inputs) if (sha(readFileSync(file)) !== hash) return undefined;
-    const file = codeFileOf(entry, inputs);
-    const code = readFileSync(file, 'utf8');
-    return { code, map: readMap(code), file, inputs: inputs.map(([f]) => f), cached: true };
+    const m = JSON.parse(readFileSync(manifestOf(entry), 'utf8')) as Manifest;
+    return Array.isArray(m.inputs) && typeof m.code === 'string' ? m : undefined;
   } catch {
-    return undefined; // no entry yet, an input gone, a torn file: compile
+    return undefined;
   }
 }
 
+/** The cached module when the entry and every file it imported are unchanged, by content. */
+function fromCache(entry: string): Compiled | undefined {
+  const m = readManifest(entry);
+  if (!m) return undefined;
+  try {
+    for (const [file, hash] of m.inputs) if (sha(readFileSync(file)) !== hash) return undefined;
+    const file = codeFileOf(entry, m.inputs);
+    const code = readFileSync(file, 'utf8');
+    return sha(code) === m.code ? compiled(code, file, m.inputs, true) : undefined;
+  } catch {
+    return undefined; // an input gone, the code file gone: compile
+  }
+}
+
+/** Write then rename (a concurrent run sees the old file or the whole new one); no fsync: a torn file fails its hash and is rebuilt (fsync cost ~6 ms a miss). */
+function put(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
 
 function store(c: Compiled, entry: string, inputs: Inputs): void {
   try {
+    const old = readManifest(entry);
     mkdirSync(compileCacheDir(), { recursive: true });
-    writeFileAtomic(c.file, c.code); // a concurrent run reads the old state or the whole file
-    writeFileAtomic(manifestOf(entry), JSON.stringify(inputs));
+    put(c.file, c.code);
+    put(manifestOf(entry), JSON.stringify({ inputs, code: sha(c.code) } satisfies Manifest));
+    // the entry's previous build is dead weight now (each edit of a playbook would add ~140 KB)
+    if (old && codeFileOf(entry, old.inputs) !== c.file) rmSync(codeFileOf(entry, old.inputs), { force: true });
   } catch {
     /* a read-only install still works, just without the cache */
   }
@@ -157,7 +189,7 @@ async function build(entry: string): Promise<Compiled> {
   }
   const inputs: Inputs = [...hashes].sort(([a], [b]) => a.localeCompare(b));
   const code = `${js.text}${INLINE_MAP}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
-  const c: Compiled = { code, map, file: codeFileOf(entry, inputs), inputs: inputs.map(([f]) => f), cached: false };
+  const c = compiled(code, codeFileOf(entry, inputs), inputs, false, map);
   store(c, entry, inputs);
   return c;
 }

@@ -40,7 +40,7 @@ export async function loadPlaybook(file: string): Promise<Playbook<any>> {
   // stack traces (MARSHAL_DEBUG, crashes) show the playbook's lines, not the compiled module's
   process.setSourceMapsEnabled(true);
   const compiled = await compilePlaybook(entry);
-  registerSourceMap(compiled.file, compiled.map);
+  registerSourceMap(compiled.file, () => compiled.map);
   const mod = evaluate(compiled.code, compiled.file, entry);
   const exported = (mod as { default?: unknown })?.default ?? mod;
   if (!isPlaybook(exported)) {

@@ -10,6 +10,7 @@ import { applyLimit, selectHosts } from '../inventory/index';
 import { findTemplatesDir } from '../template/index';
 import { makeBatches, makeGroupedBatches } from './batches';
 import { selectSteps, type StepFilter } from './select';
+import { groupingsOf, shardHosts, type Shard } from './shard';
 
 export interface PlanInput extends StepFilter {
   playbook: Playbook<any>;
@@ -20,6 +21,8 @@ export interface PlanInput extends StepFilter {
   limit?: string;
   /** -e: the highest-precedence vars. */
   extraVars?: Vars;
+  /** --shard K/N: after --limit, before batches; groups of hosts that run together stay whole. */
+  shard?: Shard;
 }
 
 /** One target host as the run sees it: merged vars, groups, the address connected to. */
@@ -35,8 +38,9 @@ export interface Plan {
   readonly playbook: Playbook<any>;
   readonly playbookFile?: string;
   readonly inventory: Inventory;
-  /** Target hosts, in inventory order. */
+  /** Target hosts, in inventory order (this shard's, under --shard). */
   readonly hosts: readonly string[];
+  readonly shard?: Shard;
   readonly steps: readonly Step[];
   readonly host: ReadonlyMap<string, PlannedHost>;
   /** Steps that narrow the play's hosts with their own pattern: the hosts each one runs on. */
@@ -92,12 +96,14 @@ function templatesDirOf(i: PlanInput): string | undefined {
 
 /** Resolves hosts, steps, vars and batches. Bad patterns are usage errors (exit 1). */
 export function planRun(i: PlanInput): Plan {
-  const hosts = targetHosts(i);
   const steps = selectSteps(i.playbook.steps, i);
+  let hosts = targetHosts(i);
+  if (i.shard) hosts = shardHosts(hosts, i.shard, (n) => plannedHost(i, n), groupingsOf(i.playbook.batchBy, steps));
   const host = new Map(hosts.map((n) => [n, plannedHost(i, n)]));
   return {
     playbook: i.playbook,
     ...(i.playbookFile ? { playbookFile: i.playbookFile } : {}),
+    ...(i.shard ? { shard: i.shard } : {}),
     inventory: i.inventory,
     hosts,
     steps,

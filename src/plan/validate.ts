@@ -19,7 +19,8 @@ function isMissing(v: unknown): boolean {
 export function validatePlan(plan: Plan, o: ValidateOptions = {}): void {
   const pb = plan.playbook;
   if (plan.hosts.length === 0) {
-    throw new UsageError(`no hosts matched: playbook hosts "${pb.hosts}"${o.limit ? ` with --limit "${o.limit}"` : ''}`);
+    const shard = plan.shard ? ` in --shard ${plan.shard.index}/${plan.shard.count} (fewer groups of hosts than shards: use a smaller N)` : '';
+    throw new UsageError(`no hosts matched: playbook hosts "${pb.hosts}"${o.limit ? ` with --limit "${o.limit}"` : ''}${shard}`);
   }
   const missing: string[] = [];
   for (const h of plan.host.values()) {

@@ -6,6 +6,7 @@ import { ReporterFailure, type Reporter } from './types';
 import type { RunSummary, StepResult } from '../results/results';
 import { UsageError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-write';
+import { VERSION } from '../version';
 
 export { writeFileAtomic };
 
@@ -150,11 +151,28 @@ export class PinoLogReporter implements Reporter {
   }
 }
 
+/** Which of N slices of the hosts a run covered (--shard K/N, 1-based K). */
+export interface ReportShard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The JSON report: `marshal: 1` (the format), the Marshal version that wrote it, the shard
+ * (--shard K/N) when there was one, then the run summary. `marshal report merge` reads these.
+ */
+export function reportJson(s: RunSummary, shard?: ReportShard): string {
+  return JSON.stringify({ marshal: 1, version: VERSION, ...(shard ? { shard } : {}), ...s }, null, 2) + '\n';
+}
+
 export class JsonReportReporter implements Reporter {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly shard?: ReportShard,
+  ) {}
   playEnd(s: RunSummary): void {
     try {
-      writeFileAtomic(this.file, JSON.stringify({ marshal: 1, ...s }, null, 2) + '\n');
+      writeFileAtomic(this.file, reportJson(s, this.shard));
     } catch (err) {
       throw new ReporterFailure('error', `report not written: ${this.file}: ${describeFsError(err)}`);
     }

@@ -1,6 +1,6 @@
 /** Loading a playbook from src (vitest): one `marshal` instance, locations at the user's lines, the compile cache. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlaybook, typecheckPlaybook } from '../../src/load/index';
@@ -100,6 +100,24 @@ describe('the compile cache', () => {
     expect((await compilePlaybook(entry)).cached).toBe(false);
     expect((await loadPlaybook(entry)).steps[0]!.name).toBe('bridge exists (edited)');
     expect((await compilePlaybook(entry)).cached).toBe(true);
+  });
+
+  it('a torn cached module is rebuilt, and an edit leaves only the latest build of the entry', async () => {
+    cpSync(FIX, join(dir, 'torn'), { recursive: true });
+    const entry = join(dir, 'torn/library-step.ts');
+    const first = await compilePlaybook(entry);
+    writeFileSync(first.file, first.code.slice(0, 100)); // as after a crash mid-write without fsync
+    const again = await compilePlaybook(entry);
+    expect(again.cached).toBe(false);
+    expect(readFileSync(again.file, 'utf8')).toBe(first.code);
+    expect((await compilePlaybook(entry)).cached).toBe(true);
+
+    writeFileSync(entry, `${readFileSync(entry, 'utf8')}\n// edited\n`);
+    const edited = await compilePlaybook(entry);
+    expect(edited.file).not.toBe(first.file);
+    expect(existsSync(first.file)).toBe(false);
+    expect(existsSync(edited.file)).toBe(true);
+    expect((edited.map as { sources: string[] }).sources).toContain(entry);
   });
 });
 
