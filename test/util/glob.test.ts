@@ -21,7 +21,8 @@ function oldGlobToRegex(pat: string): RegExp {
       while (j < pat.length && pat[j] !== ']') j++;
       if (j >= pat.length) re += '\\[';
       else {
-        let body = pat.slice(i, j).replace(/\\/g, '\\\\');
+        // `]` escaped: Python's `[]]`/`[!]]` hold a literal `]`, JS's `[]`/`[^]` would end the class
+        let body = pat.slice(i, j).replace(/\\/g, '\\\\').replace(/]/g, '\\]');
         i = j + 1;
         if (body[0] === '!') body = '^' + body.slice(1);
         else if (body[0] === '^') body = '\\' + body;
@@ -92,7 +93,7 @@ describe('glob matcher', () => {
         expect(compileGlob(p)(n), `${p} vs ${n}`).toBe(re.test(n));
         return true;
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000, examples: [['[!]]', 'a'], ['[]]', ']'], ['[]a]', 'a']] },
     );
   });
 });
