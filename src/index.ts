@@ -64,8 +64,8 @@ export type { Evidence } from './errors';
 // the standard library: operations (ops.file(...)) and facts (h.facts.get(facts.osRelease))
 export * as ops from './ops/index';
 export * as facts from './facts/index';
-export type { OsRelease, KernelCmdline, Cpus, Memory, Mount, Packages, PackageVersion, ServiceState, NetInterface, InterfaceAddress, FileInfo, FileText, FileType } from './facts/index';
-export type { FileOptions, LineOptions, BlockOptions as BlockInFileOptions, DirectoryOptions, SymlinkOptions, AbsentOptions, CommandOptions, OpOptions, Attrs } from './ops/index';
+export type { OsRelease, KernelCmdline, Cpus, Memory, Mount, Packages, PackageVersion, ServiceState, NetInterface, InterfaceAddress, FileInfo, FileText, FileType, UserInfo, GroupInfo, UnitStatus, PackageQuery, PackageManager } from './facts/index';
+export type { FileOptions, LineOptions, BlockOptions as BlockInFileOptions, DirectoryOptions, SymlinkOptions, AbsentOptions, CommandOptions, OpOptions, Attrs, PackagesOptions, ServiceOptions, SysctlOptions, UserOptions, GroupOptions, RebootOptions, KernelArgsOptions, BootArgs } from './ops/index';
 
 // errors: classes to throw, type guards to recognise them (by their `code`, also across installs)
 export { MarshalError, UsageError, InventoryError, PlaybookError, StepFailure, ConnectionError, FactParseError } from './errors';

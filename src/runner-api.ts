@@ -8,6 +8,7 @@ export { loadPlaybook } from './load/index';
 export type { StepResult, RunSummary, HostStats, Failure, Status, CommandRecord, Base as StepResultBase, LoopItem } from './results/results';
 export type { GroupSummary, GroupOutcome, GroupStatus } from './results/group-summary';
 export type { StepFilter } from './plan/select';
+export type { Shard } from './plan/shard';
 export type { Reporter, PlayStartEvent, StepStartEvent } from './report/types';
 export { Masker } from './util/mask';
 export type { MaskerOptions } from './util/mask';
