@@ -1,5 +1,6 @@
 /** docs/benchmarks.md from the figures of one bench run: tables, targets met or missed, method. */
 import type { MachineInfo } from './machine';
+import type { HtmlBench } from './html';
 
 export interface Sample {
   wallMs: number;
@@ -30,6 +31,8 @@ export interface Results {
   sSeries: Series[];
   listTasks: Series[];
   cold: (Sample & { label: string })[];
+  /** The run report page at 1,000 hosts × 50 steps in chromium (absent in older results). */
+  html?: HtmlBench;
 }
 
 export const LIST_WARM = 'marshal --list-tasks playbooks/prepare-cx7.ts';
@@ -115,9 +118,36 @@ function listTargets(r: Results): Target[] {
   return out;
 }
 
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** The report page: a 1,000-host × 50-step report opens in under 2 s (issue 13). */
+function htmlTargets(r: Results): Target[] {
+  if (!r.html) return [];
+  const ms = median(r.html.renderedMs);
+  return [{ what: `HTML report ${r.html.hosts} hosts × ${r.html.steps} steps, load to rendered in chromium`, goal: 'under 2 s', measured: s2(ms), met: ms < 2000 }];
+}
+
+function htmlSection(h: HtmlBench): string[] {
+  return [
+    `## HTML run report: ${h.hosts.toLocaleString('en')} hosts × ${h.steps} steps`,
+    '',
+    `Debian's chromium (headless, playwright-core) opens \`renderHtmlReport(syntheticSummary(${h.hosts}, ${h.steps}))\` ` +
+      `(${(h.bytes / 1e6).toFixed(1)} MB, one file) ${h.renderedMs.length} times; "rendered" is \`performance.now()\` from navigation start once the ` +
+      'header, filters, Gantt, failures and changes are drawn (so it includes reading and parsing the file). The browser test ' +
+      '(test/report/html.test.ts) checks the same page renders and filters.',
+    '',
+    row(['what', 'median', 'runs']),
+    row(['---', '---:', '---']),
+    row(['load to rendered', s2(median(h.renderedMs)), h.renderedMs.map((x) => (x / 1000).toFixed(2)).join(', ')]),
+    row(['group filter (half the hosts) re-rendered', `${Math.round(median(h.filterMs))} ms`, h.filterMs.map((x) => String(Math.round(x))).join(', ')]),
+    row(['generating the HTML in Node', s2(h.generateMs), '1']),
+    '',
+  ];
+}
+
 /** The issue's targets, checked against this run's medians. */
 export function targets(r: Results): Target[] {
-  return [...contenderTargets(r), ...scaleTargets(r), ...listTargets(r)];
+  return [...contenderTargets(r), ...scaleTargets(r), ...listTargets(r), ...htmlTargets(r)];
 }
 
 function row(cells: string[]): string {
@@ -269,6 +299,7 @@ export function renderMarkdown(r: Results): string {
     for (const e of r.cold) out.push(row([e.label, s2(e.wallMs), mb(e.peakRss)]));
     out.push('');
   }
+  if (r.html) out.push(...htmlSection(r.html));
 
   out.push('## What limits Marshal (profiled with `node --cpu-prof`)', '');
   out.push(...limits(r), '');

@@ -17,6 +17,7 @@ import { measure, median, pidsMatching } from './measure';
 import * as C from './contenders';
 import { recapOutcome, floorOutcome, type Outcome } from './outcome';
 import { ensureTools, loadAvg, machineInfo, waitQuiet } from './machine';
+import { htmlReportBench } from './html';
 import { renderMarkdown, LIST_WARM, LIST_EDITED, LIST_LIB_EDITED, type Results, type Series, type Sample } from './report';
 import { renderChart } from './chart';
 
@@ -308,6 +309,11 @@ async function main(): Promise<void> {
 
     // 4. --list-tasks: no host is contacted; this is start-up plus loading the playbook (warm, after an edit, cold).
     await listTasksSeries(ctx);
+
+    // 5. The run report page at 1,000 hosts × 50 steps in chromium.
+    say('\nHTML report 1000x50 in chromium');
+    results.html = await htmlReportBench(cfg.runs);
+    say(`  rendered ${results.html.renderedMs.map((x) => secs(x)).join(', ')}`);
 
     await stop();
     mkdirSync(cfg.outDir, { recursive: true });

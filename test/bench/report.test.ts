@@ -97,3 +97,17 @@ describe('bench report', () => {
     for (const title of ['Wall time as N grows (S=10)', 'Peak RSS as N grows (S=10)', 'Wall time as S grows (N=50)', 'Peak RSS as S grows (N=50)']) expect(svg).toContain(title);
   });
 });
+
+describe('bench report: the HTML report page', () => {
+  it('judges the 1,000 × 50 page against 2 s from the median of its loads and writes its section', () => {
+    const html = { hosts: 1000, steps: 50, bytes: 12.2e6, generateMs: 2600, renderedMs: [1520, 910, 1390], filterMs: [62, 114, 214] };
+    const md = renderMarkdown({ ...results(), html });
+    expect(md).toContain('| HTML report 1000 hosts × 50 steps, load to rendered in chromium | under 2 s | 1.39 s | met |');
+    expect(md).toContain('## HTML run report: 1,000 hosts × 50 steps');
+    expect(md).toContain('| load to rendered | 1.39 s | 1.52, 0.91, 1.39 |');
+    expect(md).toContain('| group filter (half the hosts) re-rendered | 114 ms | 62, 114, 214 |');
+    const slow = verdicts({ ...results(), html: { ...html, renderedMs: [2100, 2500, 1900] } });
+    expect(slow['HTML report 1000 hosts × 50 steps, load to rendered in chromium']).toBe(false);
+    expect(renderMarkdown(results())).not.toContain('HTML run report');
+  });
+});
