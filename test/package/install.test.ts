@@ -72,7 +72,7 @@ describe('the packed tarball in a new project', () => {
     const check = await run('npx', ['marshal', 'check', 'playbooks/example.ts', '-i', 'inventory/hosts.ini'], project);
     expect(check.code, check.out).toBe(0);
     expect(check.out).toContain('playbooks/example.ts: ok (2 steps, 1 hosts)');
-  // 98 s alone; it timed out at 240 s inside the full suite at load average ~15 (npm install + a nested npm test)
+    // 98 s alone; it timed out at 240 s inside the full suite at load average ~15 (npm install + a nested npm test)
   }, 420_000);
 
   it('marshal run --check, marshal run and marshal exec of the example on real sshd hosts', async () => {
