@@ -4,7 +4,7 @@
  * that really drop their connections, checked against the lab's event log.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 type Event = { ms: number; host: string; event: string; detail?: string };
 const events = (dir: string): Event[] =>
-  readFileSync(join(dir, 'events.jsonl'), 'utf8')
+  (existsSync(join(dir, 'events.jsonl')) ? readFileSync(join(dir, 'events.jsonl'), 'utf8') : '')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Event);
@@ -52,6 +52,16 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     expect(refused.code, refused.stdout).toBe(2);
     expect(refused.stdout).toContain('refusing to reboot src02: it needs the explicit opt-in -e allow_reboot=yes; nothing was changed on it');
     expect(state()).toEqual(before);
+
+    // 1b. --check --diff with the opt-ins: predicts the changes and shows them, changes nothing, reboots nothing
+    const predicted = await marshal(['run', PB('enable-iommu'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
+    expect(predicted.code, predicted.stdout).toBe(0);
+    expect(predicted.stdout).toMatch(/changed: \[src02\]/);
+    expect(predicted.stdout).toContain('intel_iommu=on');
+    const predictedMode = await marshal(['run', PB('enable-migration-mode'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
+    expect(predictedMode.code, predictedMode.stdout).toBe(0);
+    expect(state()).toEqual(before);
+    expect(events(dir).filter((e) => e.event === 'down')).toEqual([]);
 
     // 2. migration mode: pair 1 by reboot, pair 2 by firmware reset
     const byReboot = await marshal(['run', PB('enable-migration-mode'), ...inv, '--limit', 'src01:dst01', '-e', 'allow_reboot=yes'], { timeoutMs: 180_000 });
