@@ -5,10 +5,18 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pidsInMountNamespace, stopSshd, type SshdInfo } from '@marshal/sshd-harness';
+
+const inNamespace = (pid: number, ns: string): boolean => {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`) === ns;
+  } catch {
+    return false;
+  }
+};
 import { loopbackAddress, makeClientKey } from '../support/sshd';
 import { removeStaleRunDirs } from '../support/owner';
 
@@ -87,7 +95,9 @@ describe('an interrupted test run', () => {
         expect(pidsInMountNamespace(s.info.mntNs).length).toBeGreaterThan(0);
         if (how === 'SIGKILL of the runner') s.child.kill('SIGKILL');
         else process.kill(-s.child.pid!, 'SIGINT');
-        await until(`sshd of ${s.info.address}`, () => pidsInMountNamespace(s.info.mntNs).length === 0);
+        // the listener and the anchor (the namespace's last process) gone: counting mnt:[N] alone could see the
+        // next namespace the kernel numbered N once this one ended (another suite's new sshd)
+        await until(`sshd of ${s.info.address}`, () => [s.info.pid, s.info.anchor?.pid].every((p) => p === undefined || !inNamespace(p, s.info.mntNs)));
         await until(`run dir ${s.run}`, () => !existsSync(s.run));
       } finally {
         rmSync(base, { recursive: true, force: true });

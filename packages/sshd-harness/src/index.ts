@@ -252,7 +252,9 @@ function startWatchdog(owner: Owner, info: SshdInfo): void {
     'while :; do { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; { start $o && [ "$v" = "$t" ]; } 2>/dev/null || break; sleep 1; done',
     // sshd first (no new sessions), then everything else in the namespace: twice, for forks in between
     '[ "$(readlink /proc/$sshd/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 $sshd 2>/dev/null',
-    'for n in 1 2; do for p in /proc/[0-9]*; do [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
+    // the anchor last, and each kill only while the anchor is still ours: a freed namespace's inode number is reused at once
+    'for n in 1 2; do for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$a" ] && continue; { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
+    '{ start $a && [ "$v" = "$at" ]; } 2>/dev/null && kill -9 $a 2>/dev/null',
     'exit 0',
   ].join('\n');
   spawn('/bin/sh', ['-c', script, 'marshal-sshd-watchdog'], { detached: true, stdio: 'ignore' }).unref();
@@ -351,27 +353,29 @@ export async function stopSshd(info: Pick<SshdInfo, 'pid' | 'mntNs' | 'anchor'>,
   if (info.mntNs === own) throw new Error('refusing to stop processes in the real mount namespace');
   // anchor gone: the namespace ended (stopped already); its inode may now name someone else's
   if (!namespaceIsOurs(info)) return;
-  let pids = pidsInMountNamespace(info.mntNs);
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-  }
+  // The anchor dies last: while it lives the namespace, and so its inode number, is ours. The kernel
+  // gives a freed namespace's number to the next one made (lowest free id), so re-listing "every
+  // process in mnt:[N]" after the namespace ended killed another suite's new sshd (a flaky
+  // "connection refused" in the lab e2e tests while other labs started).
+  const anchor = info.anchor?.pid;
+  const others = (): number[] => pidsInMountNamespace(info.mntNs).filter((p) => p !== anchor);
+  signalAll(others(), 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while ((pids = pidsInMountNamespace(info.mntNs)).length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  while (others().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  signalAll(others(), 'SIGKILL');
+  while (others().length > 0 && Date.now() < deadline + 2000) await new Promise((r) => setTimeout(r, 20));
+  if (anchor === undefined) return;
+  signalAll([anchor], 'SIGKILL');
+  while (pidAlive(anchor) && processStart(anchor) === info.anchor!.start && Date.now() < deadline + 4000) await new Promise((r) => setTimeout(r, 20));
+}
+
+function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
   for (const p of pids) {
     try {
-      process.kill(p, 'SIGKILL');
+      process.kill(p, sig);
     } catch {
       /* gone */
     }
-  }
-  while (pidsInMountNamespace(info.mntNs).length > 0 && Date.now() < deadline + 2000) {
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
