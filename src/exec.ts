@@ -101,12 +101,10 @@ export class ExecReporter implements Reporter {
     this.out.write(escapeControls(this.mask(text)));
   }
 
-  /** -v: the host's time; -vv: each command as sent, with its exit status and time (run's wording). */
+  /** -v: the host's time; -vv: first each command as sent, `<host> $ cmd  → exit (ms)` (run's wording, Ansible's <host> prefix). */
   private details(r: StepResult): string {
-    if (this.verbose < 1) return '';
-    const took = ` (${(r.durationMs / 1000).toFixed(2)}s)`;
-    if (this.verbose < 2) return took;
-    return `${took}\n${r.commands.map((c) => `  $ ${c.command}  → ${c.exitCode ?? 'killed'} (${c.durationMs} ms)`).join('\n')}`;
+    if (this.verbose >= 2) this.write(r.commands.map((c) => `<${r.host}> $ ${c.command}  → ${c.exitCode ?? 'killed'} (${c.durationMs} ms)\n`).join(''));
+    return this.verbose >= 1 ? ` (${(r.durationMs / 1000).toFixed(2)}s)` : '';
   }
 
   private print(r: StepResult): void {
