@@ -47,7 +47,7 @@ const groupRows = (page: Page) => page.locator('#groupsum tbody tr').evaluateAll
 
 /**
  * Three pairs: p1 prepared, p2 refused by a preflight on b1 (whose stderr looks like markup), p3
- * keyed by a secret var value; a loop step whose second item fails on a2.
+ * keyed by a secret var value; a loop step whose second item fails on a2 (the third still runs).
  */
 async function pairRun(): Promise<RunSummary> {
   const inventory = memoryInventory({
@@ -89,7 +89,7 @@ describe('the HTML report: summary per group and loop items', () => {
     expect(await page.textContent('#groupsum h2')).toBe('Summary by pair (3 of 3)');
     const rows = await groupRows(page);
     expect(rows.map((r) => r.slice(0, 5))).toEqual([
-      ['p1', 'failed', 'a1, a2', '4', 'step 2: sites (site beta)'],
+      ['p1', 'failed', 'a1, a2', '5', 'step 2: sites (site beta)'],
       ['p2', 'failed', 'b1, b2', '3', 'step 1: preflight'],
       ['********', 'ok', 'c1', '3', ''],
     ]);
