@@ -149,11 +149,12 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
   if (o.report) checkOutputPath(o.report, '--report');
   if (o.reportHtml) checkOutputPath(o.reportHtml, '--report-html');
   const outputs = new Map<string, ExecResult>();
-  const pb = playbook({ name: `exec: ${o.command}`, hosts: o.pattern, steps: [commandStep(o.command, o.become, outputs)] });
+  const masker = o.masker ?? new Masker();
+  // the name reaches the reports unmasked (a playbook's name is its author's): the command may hold a secret
+  const pb = playbook({ name: `exec: ${masker.mask(o.command)}`, hosts: o.pattern, steps: [commandStep(o.command, o.become, outputs)] });
   const inventory = await loadInventory(o.inventory, o.vault ? { vault: o.vault } : {});
   const plan = planRun({ playbook: pb, inventory, ...(o.limit ? { limit: o.limit } : {}), ...(o.extraVars ? { extraVars: o.extraVars } : {}) });
   if (plan.hosts.length === 0) throw new UsageError(`marshal exec: no hosts match "${o.pattern}"${o.limit ? ` with --limit ${o.limit}` : ''}`);
-  const masker = o.masker ?? new Masker();
   const out = o.out ?? process.stdout;
   const reporters: Reporter[] = [new ExecReporter(outputs, (t) => masker.mask(t), out, o.verbose ?? 0)];
   if (o.report) reporters.push(new JsonReportReporter(resolve(o.report)));
