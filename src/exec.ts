@@ -3,6 +3,7 @@
  * one-step playbook goes through the same plan, scheduler and connection pool as `run`, so the
  * recap and the exit codes are the same; the output is printed per host, in inventory order.
  */
+import { resolve } from 'node:path';
 import { loadInventory } from './inventory/index';
 import { runPlaybook } from './scheduler/run';
 import { planRun } from './plan/plan';
@@ -20,7 +21,6 @@ import { banner, recapLines } from './report/recap';
 import { Masker } from './util/mask';
 import { checkOutputPath, JsonReportReporter } from './report/files';
 import { HtmlReportReporter } from './report/html';
-import { resolve } from 'node:path';
 import { escapeControls } from './util/terminal-text';
 import { StepFailure, UsageError } from './errors';
 
@@ -101,15 +101,15 @@ export class ExecReporter implements Reporter {
     this.out.write(escapeControls(this.mask(text)));
   }
 
-  /** -v: the host's time; -vv: first each command as sent, `<host> $ cmd  → exit (ms)` (run's wording, Ansible's <host> prefix). */
-  private details(r: StepResult): string {
+  /** -vv: each command as sent, before the host's block: `<host> $ cmd  → exit (ms)` (run's wording, Ansible's <host> prefix). */
+  private printCommands(r: StepResult): void {
     if (this.verbose >= 2) this.write(r.commands.map((c) => `<${r.host}> $ ${c.command}  → ${c.exitCode ?? 'killed'} (${c.durationMs} ms)\n`).join(''));
-    return this.verbose >= 1 ? ` (${(r.durationMs / 1000).toFixed(2)}s)` : '';
   }
 
   private print(r: StepResult): void {
     const res = this.outputs.get(r.host);
-    const more = this.details(r);
+    this.printCommands(r);
+    const more = this.verbose >= 1 ? ` (${(r.durationMs / 1000).toFixed(2)}s)` : '';
     if (r.status === 'unreachable') return this.write(`${r.host} | UNREACHABLE!${more} => ${r.failure.message}\n`);
     if (r.status === 'skipped') return this.write(`${r.host} | SKIPPED${more} => ${r.reason}\n`);
     if (!res) {

@@ -296,7 +296,8 @@
     var rows = gs.groups.filter(function (g) { return groupStatuses.has(g.status) && (g.hosts || []).some(P.hostMatches); });
     var head = el('tr', '', [gs.by, 'status', 'hosts', 'changed', 'failed at', 'outcome'].map(function (t) { return el('th', '', [t]); }));
     box.replaceChildren(el('h2', '', ['Summary by ' + gs.by + ' (' + rows.length + ' of ' + gs.groups.length + ')']), groupBoxes,
-      rows.length ? el('table', '', [el('thead', '', [head]), el('tbody', '', rows.map(groupRow))]) : el('p', 'note', ['no group matches the filters']));
+      rows.length ? el('table', '', [el('thead', '', [head]), el('tbody', '', rows.slice(0, P.LIST_CAP).map(groupRow))]) : el('p', 'note', ['no group matches the filters']),
+      capNote(Math.min(rows.length, P.LIST_CAP), rows.length) || '');
     box.setAttribute('data-groups', String(rows.length));
     box.hidden = false;
   }
