@@ -3,6 +3,7 @@
  * one-step playbook goes through the same plan, scheduler and connection pool as `run`, so the
  * recap and the exit codes are the same; the output is printed per host, in inventory order.
  */
+import { resolve } from 'node:path';
 import { loadInventory } from './inventory/index';
 import { runPlaybook } from './scheduler/run';
 import { planRun } from './plan/plan';
@@ -17,6 +18,8 @@ import type { RunSummary, StepResult } from './results/results';
 import type { PlayStartEvent, Reporter } from './report/types';
 import { banner, recapLines } from './report/recap';
 import { Masker } from './util/mask';
+import { checkOutputPath, JsonReportReporter } from './report/files';
+import { HtmlReportReporter } from './report/html';
 import { escapeControls } from './util/terminal-text';
 import { StepFailure, UsageError } from './errors';
 
@@ -39,6 +42,12 @@ export interface ExecCommandOptions {
   privateKey?: string;
   maxOutput?: string;
   user?: string;
+  /** As `run -v`: 1 adds each host's duration, 2 the command as sent (with sudo), 3 connection details. */
+  verbose?: number;
+  /** Write the run as JSON (`run --report`'s format) to this file. */
+  report?: string;
+  /** Write the run as one HTML page (`run --report-html`) to this file. */
+  reportHtml?: string;
   out?: NodeJS.WritableStream;
   signal?: AbortSignal;
   hardSignal?: AbortSignal;
@@ -61,6 +70,7 @@ export class ExecReporter implements Reporter {
     private readonly outputs: ReadonlyMap<string, ExecResult>,
     private readonly mask: (t: string) => string,
     private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly verbose = 0,
   ) {}
 
   playStart(e: PlayStartEvent): void {
@@ -76,7 +86,8 @@ export class ExecReporter implements Reporter {
   }
 
   message(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
-    if (level !== 'debug') this.write(`[${level.toUpperCase()}]: ${text}\n`);
+    // run-level diagnostics (retries, settling) are for -vv, as in run
+    if (level !== 'debug' || this.verbose >= 2) this.write(`[${level.toUpperCase()}]: ${text}\n`);
   }
 
   playEnd(s: RunSummary): void {
@@ -89,17 +100,24 @@ export class ExecReporter implements Reporter {
     this.out.write(escapeControls(this.mask(text)));
   }
 
+  /** -vv: each command as sent, before the host's block: `<host> $ cmd  → exit (ms)` (run's wording, Ansible's <host> prefix). */
+  private printCommands(r: StepResult): void {
+    if (this.verbose >= 2) this.write(r.commands.map((c) => `<${r.host}> $ ${c.command}  → ${c.exitCode ?? 'killed'} (${c.durationMs} ms)\n`).join(''));
+  }
+
   private print(r: StepResult): void {
     const res = this.outputs.get(r.host);
-    if (r.status === 'unreachable') return this.write(`${r.host} | UNREACHABLE! => ${r.failure.message}\n`);
-    if (r.status === 'skipped') return this.write(`${r.host} | SKIPPED => ${r.reason}\n`);
+    this.printCommands(r);
+    const more = this.verbose >= 1 ? ` (${(r.durationMs / 1000).toFixed(2)}s)` : '';
+    if (r.status === 'unreachable') return this.write(`${r.host} | UNREACHABLE!${more} => ${r.failure.message}\n`);
+    if (r.status === 'skipped') return this.write(`${r.host} | SKIPPED${more} => ${r.reason}\n`);
     if (!res) {
       // no exit status: killed, timed out, sudo refused, the connection lost
       const f = r.status === 'failed' ? r.failure : undefined;
-      return this.write(`${r.host} | FAILED! => ${f?.message ?? r.status}\n${f?.stderrTail ? `${withNewline(f.stderrTail)}` : ''}`);
+      return this.write(`${r.host} | FAILED!${more} => ${f?.message ?? r.status}\n${f?.stderrTail ? `${withNewline(f.stderrTail)}` : ''}`);
     }
     const label = r.status === 'failed' ? 'FAILED' : 'CHANGED';
-    this.write(`${r.host} | ${label} | rc=${res.exitCode} >>\n${withNewline(res.stdout)}${withNewline(res.stderr)}`);
+    this.write(`${r.host} | ${label} | rc=${res.exitCode}${more} >>\n${withNewline(res.stdout)}${withNewline(res.stderr)}`);
   }
 }
 
@@ -127,16 +145,25 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
   if (o.inventory.length === 0) throw new UsageError('no inventory given: pass -i <file or directory>');
   if (!o.pattern.trim()) throw new UsageError('marshal exec: give a host pattern, e.g. `marshal exec all -i inv -- uptime`');
   if (!o.command.trim()) throw new UsageError('marshal exec: give the command after `--`, e.g. `marshal exec all -i inv -- uptime`');
+  if (o.report) checkOutputPath(o.report, '--report');
+  if (o.reportHtml) checkOutputPath(o.reportHtml, '--report-html');
   const outputs = new Map<string, ExecResult>();
-  const pb = playbook({ name: `exec: ${o.command}`, hosts: o.pattern, steps: [commandStep(o.command, o.become, outputs)] });
+  const masker = o.masker ?? new Masker();
+  // the name reaches the reports unmasked (a playbook's name is its author's): the command may hold a secret
+  const pb = playbook({ name: `exec: ${masker.mask(o.command)}`, hosts: o.pattern, steps: [commandStep(o.command, o.become, outputs)] });
   const inventory = await loadInventory(o.inventory, o.vault ? { vault: o.vault } : {});
   const plan = planRun({ playbook: pb, inventory, ...(o.limit ? { limit: o.limit } : {}), ...(o.extraVars ? { extraVars: o.extraVars } : {}) });
   if (plan.hosts.length === 0) throw new UsageError(`marshal exec: no hosts match "${o.pattern}"${o.limit ? ` with --limit ${o.limit}` : ''}`);
-  const masker = o.masker ?? new Masker();
+  const out = o.out ?? process.stdout;
+  const reporters: Reporter[] = [new ExecReporter(outputs, (t) => masker.mask(t), out, o.verbose ?? 0)];
+  if (o.report) reporters.push(new JsonReportReporter(resolve(o.report)));
+  if (o.reportHtml) reporters.push(new HtmlReportReporter(resolve(o.reportHtml)));
+  // -vvv: the connection's own trace (ssh handshake, channels), masked, as run prints it
+  const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => void out.write(escapeControls(`<${host}> ${masker.mask(text)}\n`)) : undefined;
   // loaded on use: ssh2 costs every command that imports the runner API ~70 ms (runner.ts, the same)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ConnectionPool } = require('./connection/pool') as typeof import('./connection/pool');
-  const pool = new ConnectionPool({ connectConcurrency: 32 });
+  const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });
   try {
     return await runPlaybook({
       plan,
@@ -147,7 +174,7 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
       masker,
-      reporters: [new ExecReporter(outputs, (t) => masker.mask(t), o.out)],
+      reporters,
       ...hostConnections(o, pool),
     });
   } finally {

@@ -2,10 +2,10 @@
  * Reusable steps for preparing ConnectX-7 hosts for VF live migration (RHEL 9 guide §11.6).
  * Every step reads the state back: addresses and names are discovered, never guessed.
  */
-import { step, across, byVar, flushHandlers, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step, type SummaryBy } from 'marshal';
+import { step, across, byVar, flushHandlers, ops, sh, expectEqual, expectThat, fail, describeEvidence, unchanged, type Evidence, type HostContext, type HostStep, type Step, type SummaryBy } from 'marshal';
 import { observe, evidenceOf } from './evidence';
 import {
-  arch, isSupportedArch, rpmPackage, unitState,
+  arch, isSupportedArch, rpmPackage,
   mellanoxDevices, CX7_PF_DEVICE, MELLANOX_VENDOR,
   mstflintQuery, versionAtLeast, MIN_CX7_MIGRATION_FW,
   mstconfigQuery, vfMigrationStatus,
@@ -128,6 +128,7 @@ export function describeProblem(p: Problem): string {
 async function platformProblems(h: H, problems: Problem[]) {
   const machine = await observe(h, arch);
   if (!isSupportedArch(machine.value)) problems.push({ what: 'CPU architecture', expected: 'x86_64 or aarch64', seen: machine.value, evidence: evidenceOf(machine) });
+  // rpm -q, not facts.packageQuery: its query filters out the "package X is not installed" line a problem cites as evidence
   const mstflint = await observe(h, rpmPackage, 'mstflint');
   if (!mstflint.value.installed) problems.push({ what: 'package mstflint', expected: 'installed (dnf install mstflint)', seen: 'not installed', evidence: evidenceOf(mstflint) });
   const ovs = await observe(h, rpmPackage, 'openvswitch');
@@ -314,6 +315,11 @@ export function vfMigratable(): HostStep<Cx7Vars> {
   });
 }
 
+/** An operation's step whose verify is re-tried for `seconds` (ops take no settle): ovs-vswitchd may still be coming up. */
+function settled(s: HostStep<Cx7Vars>, seconds = 10): HostStep<Cx7Vars> {
+  return Object.freeze({ ...s, settle: seconds });
+}
+
 /** Step 5: Open vSwitch carries the VF's traffic while the e-switch is in switchdev mode. */
 export function openvswitch(): HostStep<Cx7Vars>[] {
   const otherConfig = (key: string, value: string, n: string) =>
@@ -343,13 +349,7 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
       },
     });
   return [
-    step<Cx7Vars>({
-      name: 'Step 5.1: openvswitch service running',
-      check: async (h) => (await h.fact(unitState, 'openvswitch')) === 'active',
-      run: (h) => h.run(sh`systemctl start openvswitch`),
-      settle: 10,
-      verify: async (h) => expectEqual(await h.fact(unitState, 'openvswitch'), 'active', 'systemctl is-active openvswitch'),
-    }),
+    settled(ops.service<Cx7Vars>({ name: 'Step 5.1: openvswitch service running', service: 'openvswitch', state: 'started' })),
     otherConfig('hw-offload', 'true', '2'),
     otherConfig('max-idle', '300000', '3'),
     step<Cx7Vars>({
@@ -368,12 +368,7 @@ export function openvswitch(): HostStep<Cx7Vars>[] {
 
 export function cx7Handlers(): HostStep<Cx7Vars>[] {
   return [
-    step<Cx7Vars>({
-      name: RESTART_OVS,
-      run: (h) => h.run(sh`systemctl restart openvswitch`),
-      settle: 10,
-      verify: async (h) => expectEqual(await h.fact(unitState, 'openvswitch'), 'active', 'systemctl is-active openvswitch'),
-    }),
+    settled(ops.service<Cx7Vars>({ name: RESTART_OVS, service: 'openvswitch', state: 'restarted' })),
   ];
 }
 

@@ -1,4 +1,5 @@
 /** yargs options derived from the settings table, so flags, env vars and docs never drift apart. */
+import { readFileSync } from 'node:fs';
 import type { HostKeyPolicy } from '../connection/types';
 import type { ConnectionFlags } from '../runner';
 import type { Argv, Options } from 'yargs';
@@ -69,4 +70,16 @@ export function connectionFlagsOf(a: Record<string, unknown>): ConnectionFlags {
     ...(a.user ? { user: String(a.user) } : {}),
     ...(a.session ? { session: String(a.session) } : {}),
   };
+}
+
+/** The become password from --become-password-file (its last newline dropped) or --ask-become-pass; `run` and `exec` share it. */
+export async function becomePasswordOf(a: Record<string, unknown>): Promise<string | undefined> {
+  if (a.becomePasswordFile) {
+    try {
+      return readFileSync(String(a.becomePasswordFile), 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new UsageError(`--become-password-file: ${(err as Error).message}`);
+    }
+  }
+  return a.askBecomePass ? askHidden('BECOME password: ') : undefined;
 }

@@ -1,11 +1,9 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- commands load their modules on demand */
 /** `marshal run`: flags in, library call, exit code out. */
-import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { withSettings, splitList, maskError, vaultFromArgs, connectionFlagsOf } from './options';
-import { askHidden, askLine, closePrompts } from './prompt';
+import { withSettings, splitList, maskError, vaultFromArgs, connectionFlagsOf, becomePasswordOf } from './options';
+import { askLine, closePrompts } from './prompt';
 import { watchInterrupts } from './interrupts';
-import { UsageError } from '../errors';
 import type { Masker } from '../util/mask';
 
 type Args = Record<string, unknown> & { playbook: string };
@@ -50,16 +48,7 @@ async function runHandler(a: Args, masker: Masker): Promise<void> {
   }
   // -e values keep their commas (k=a,b): not split like --tags
   const extra = parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String), vault);
-  let becomePassword: string | undefined;
-  if (a.becomePasswordFile) {
-    try {
-      becomePassword = readFileSync(String(a.becomePasswordFile), 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new UsageError(`--become-password-file: ${(err as Error).message}`);
-    }
-  } else if (a.askBecomePass) {
-    becomePassword = await askHidden('BECOME password: ');
-  }
+  const becomePassword = await becomePasswordOf(a);
   if (becomePassword) masker.add(becomePassword);
 
   const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));

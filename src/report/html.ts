@@ -67,6 +67,7 @@ export function renderHtmlReport(summary: RunSummary): string {
 <span id="f-status"></span>
 <span id="shown"></span>
 </section>
+<section id="groupsum" hidden></section>
 <section><h2>Timeline</h2><div class="gantt" id="gantt"><canvas id="gantt-canvas"></canvas><div id="gantt-spacer"></div></div></section>
 <section id="detail" hidden></section>
 <section id="failures"></section>

@@ -47,7 +47,7 @@ class RunState {
   constructor(
     plan: Plan,
     private readonly reporter: Required<Reporter>,
-    private readonly mask: <T>(d: T) => T,
+    readonly mask: <T>(d: T) => T,
   ) {
     for (const p of plan.host.values()) this.hosts.set(p.name, { ...p, registered: {} });
     this.stats = Object.fromEntries(plan.hosts.map((h) => [h, emptyStats()]));
@@ -242,7 +242,7 @@ function summarize(plan: Plan, state: RunState, startedAt: Date, checkMode: bool
     results: state.results,
     interrupted,
     ...(stop ? { aborted: stop.reason } : {}),
-    ...(plan.playbook.summaryBy ? { groupSummary: groupSummaryOf(plan, state.results, interrupted || stop !== undefined) } : {}),
+    ...(plan.playbook.summaryBy ? { groupSummary: state.mask(groupSummaryOf(plan, state.results, interrupted || stop !== undefined)) } : {}),
     exitCode: stop?.usage && !interrupted ? EXIT.usage : exitCodeFor(state.stats, interrupted, signal?.reason),
   };
 }

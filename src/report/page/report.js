@@ -26,6 +26,8 @@
     if (v === undefined) return '';
     return typeof v === 'string' ? v : JSON.stringify(v, null, 1);
   }
+  /** A loop item's result: which item of which loop (its step name alone may be cut off). */
+  function itemText(r) { return r.item ? 'item ' + (r.item.index + 1) + ' of ' + r.item.loop + ': ' + r.item.label : ''; }
   function statusOf(r) { return r.status === 'failed' && r.ignored ? 'ignored' : r.status; }
 
   /** Times relative to the run's start, each host's results, the groups and steps to filter by. */
@@ -102,7 +104,7 @@
     sel.addEventListener('change', function () { filt.group = sel.value; refresh(); });
   }
 
-  window.MarshalReportPage = { el: el, fmtMs: fmtMs, show: show, prepare: prepare, computeView: computeView, header: header, filters: filters,
+  window.MarshalReportPage = { el: el, fmtMs: fmtMs, show: show, itemText: itemText, hostMatches: hostMatches, prepare: prepare, computeView: computeView, header: header, filters: filters,
     get run() { return run; }, set run(v) { run = v; }, get view() { return view; }, COLOR: COLOR, ROW: ROW, LABEL: LABEL, AXIS: AXIS,
     LIST_CAP: LIST_CAP, NAMES_CAP: NAMES_CAP, STATUSES: STATUSES };
   function refresh() { window.MarshalReportPage.refresh(); }
@@ -173,7 +175,7 @@
     var b = hit(ev);
     if (!b) { tip.style.display = 'none'; return; }
     var f = b.r.failure;
-    tip.textContent = b.host + '\n' + b.r.step + '\n' + b.status + ', ' + P.fmtMs(b.end - b.start) + (f ? '\n' + f.message : '');
+    tip.textContent = b.host + '\n' + b.r.step + (b.r.item ? '\n' + P.itemText(b.r) : '') + '\n' + b.status + ', ' + P.fmtMs(b.end - b.start) + (f ? '\n' + f.message : '');
     tip.style.display = 'block';
     tip.style.left = Math.min(ev.clientX + 12, window.innerWidth - 300) + 'px';
     tip.style.top = ev.clientY + 12 + 'px';
@@ -218,7 +220,7 @@
     var rows = P.view.results.filter(function (x) { return x.r.failure; }), body = el('tbody');
     rows.slice(0, P.LIST_CAP).forEach(function (x) {
       var f = x.r.failure;
-      body.appendChild(el('tr', '', [el('td', '', [hostButton(x)]), el('td', '', [x.r.step]), el('td', '', [x.status + (f.kind ? ' (' + f.kind + ')' : '')]),
+      body.appendChild(el('tr', '', [el('td', '', [hostButton(x)]), el('td', '', [x.r.step, x.r.item ? el('div', 'item', [P.itemText(x.r)]) : '']), el('td', '', [x.status + (f.kind ? ' (' + f.kind + ')' : '')]),
         el('td', '', [f.command ? el('code', '', [f.command]) : '']), el('td', '', [f.exitCode === undefined || f.exitCode === null ? '' : String(f.exitCode)]),
         el('td', '', [pre(P.show(f.expected))]), el('td', '', [pre(P.show(f.seen))]), el('td', '', [f.message, pre(f.stderrTail)])]));
     });
@@ -262,10 +264,48 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // The playbook's summaryBy (groupSummary): one row per group, kept by its own status boxes and the host/group filters.
+  var GROUP_STATUSES = ['ok', 'failed', 'unreachable', 'incomplete', 'not run'];
+  var GROUP_COLOR = { ok: P.COLOR.ok, failed: P.COLOR.failed, unreachable: P.COLOR.unreachable, incomplete: P.COLOR.changed, 'not run': P.COLOR.skipped };
+  var groupStatuses = new Set(GROUP_STATUSES), groupBoxes = null;
+
+  function groupFilters() {
+    var gs = P.run.s.groupSummary;
+    if (!gs || !Array.isArray(gs.groups)) return;
+    var counts = {};
+    gs.groups.forEach(function (g) { counts[g.status] = (counts[g.status] || 0) + 1; });
+    groupBoxes = el('div', 'filters-inline', GROUP_STATUSES.map(function (st) {
+      var cb = el('input'); cb.type = 'checkbox'; cb.checked = true; cb.setAttribute('data-group-status', st);
+      cb.addEventListener('change', function () { if (cb.checked) groupStatuses.add(st); else groupStatuses.delete(st); groupSummary(); });
+      var sw = el('span', 'swatch'); sw.style.background = GROUP_COLOR[st];
+      return el('label', '', [cb, sw, st + ' (' + (counts[st] || 0) + ')']);
+    }));
+  }
+
+  function groupRow(g) {
+    var f = g.failedAt;
+    var at = f ? (f.number > 0 ? 'step ' + f.number : 'a handler') + ': ' + f.step : '';
+    var st = el('td', 'gstatus', [el('span', 'swatch'), g.status]);
+    st.firstChild.style.background = GROUP_COLOR[g.status] || '#000';
+    return el('tr', '', [el('td', '', [g.key]), st, el('td', '', [(g.hosts || []).join(', ')]), el('td', '', [String(g.changed)]), el('td', '', [at]), el('td', '', [g.text])]);
+  }
+
+  function groupSummary() {
+    var gs = P.run.s.groupSummary, box = $('groupsum');
+    if (!gs || !Array.isArray(gs.groups)) return;
+    var rows = gs.groups.filter(function (g) { return groupStatuses.has(g.status) && (g.hosts || []).some(P.hostMatches); });
+    var head = el('tr', '', [gs.by, 'status', 'hosts', 'changed', 'failed at', 'outcome'].map(function (t) { return el('th', '', [t]); }));
+    box.replaceChildren(el('h2', '', ['Summary by ' + gs.by + ' (' + rows.length + ' of ' + gs.groups.length + ')']), groupBoxes,
+      rows.length ? el('table', '', [el('thead', '', [head]), el('tbody', '', rows.slice(0, P.LIST_CAP).map(groupRow))]) : el('p', 'note', ['no group matches the filters']),
+      capNote(Math.min(rows.length, P.LIST_CAP), rows.length) || '');
+    box.setAttribute('data-groups', String(rows.length));
+    box.hidden = false;
+  }
+
   P.detail = function (x) {
     var r = x.r, f = r.failure, dl = el('dl');
     var add = function (k, v) { if (v !== undefined && v !== '' && v !== null) { dl.appendChild(el('dt', '', [k])); dl.appendChild(el('dd', '', [v])); } };
-    add('host', x.host); add('groups', (P.run.groups[x.host] || []).join(', ')); add('step', '#' + r.stepIndex + ' ' + r.step); add('status', x.status);
+    add('host', x.host); add('groups', (P.run.groups[x.host] || []).join(', ')); add('step', '#' + r.stepIndex + ' ' + r.step); add('loop item', P.itemText(r)); add('status', x.status);
     add('started', r.startedAt); add('duration', P.fmtMs(x.end - x.start)); add('risk', r.risk); add('skipped because', r.reason);
     if (f) { add('failure', f.kind + ': ' + f.message); add('command', f.command ? el('code', '', [f.command]) : ''); add('exit code', f.exitCode === undefined || f.exitCode === null ? '' : String(f.exitCode));
       add('expected', pre(P.show(f.expected))); add('seen', pre(P.show(f.seen))); add('stderr', pre(f.stderrTail)); add('defined at', f.definedAt); }
@@ -286,13 +326,13 @@
     shown.setAttribute('data-hosts', String(P.view.hosts.length));
     shown.setAttribute('data-results', String(P.view.results.length));
     P.gantt.layout();
-    failures(); changes(); slowest();
+    groupSummary(); failures(); changes(); slowest();
   };
 
   function start() {
     try {
       P.run = P.prepare(JSON.parse(document.getElementById('marshal-data').textContent));
-      P.header(); P.filters(); P.gantt.init(); P.refresh();
+      P.header(); P.filters(); groupFilters(); P.gantt.init(); P.refresh();
       document.body.setAttribute('data-rendered-ms', String(Math.round(performance.now())));
     } catch (e) {
       document.body.appendChild(el('p', 'bad', ['This report could not be shown: ' + (e && e.message)]));
