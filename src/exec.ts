@@ -160,9 +160,8 @@ export async function execCommand(o: ExecCommandOptions): Promise<RunSummary> {
   if (o.reportHtml) reporters.push(new HtmlReportReporter(resolve(o.reportHtml)));
   // -vvv: the connection's own trace (ssh handshake, channels), masked, as run prints it
   const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => void out.write(escapeControls(`<${host}> ${masker.mask(text)}\n`)) : undefined;
-  // loaded on use: ssh2 costs every command that imports the runner API ~70 ms (runner.ts, the same)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ConnectionPool } = require('./connection/pool') as typeof import('./connection/pool');
+  // loaded on use: ssh2 costs every command that imports the runner API ~70 ms (runner.ts, the same) (import(), not require: vitest runs src as TypeScript, which require cannot load)
+  const { ConnectionPool } = await import('./connection/pool.js');
   const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });
   try {
     return await runPlaybook({

@@ -139,9 +139,8 @@ export async function runPlaybookFiles(o: RunFilesOptions): Promise<RunSummary> 
   if (o.reportHtml) reporters.push(new HtmlReportReporter(resolve(o.reportHtml)));
   // Bounded handshakes: 500 at once on 2 cores made every one miss its connect timeout.
   const debug = (o.verbose ?? 0) >= 3 ? (host: string, text: string) => consoleReporter.connectionTrace(host, masker.mask(text)) : undefined;
-  // loaded here: ssh2 takes ~70 ms to load and --list-tasks, --list-hosts never connect
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ConnectionPool } = require('./connection/pool') as typeof import('./connection/pool');
+  // loaded here: ssh2 takes ~70 ms to load and --list-tasks, --list-hosts never connect (import(), not require: vitest runs src as TypeScript, which require cannot load)
+  const { ConnectionPool } = await import('./connection/pool.js');
   const pool = new ConnectionPool({ connectConcurrency: 32, ...(debug ? { debug } : {}) });
   try {
     return await runPlaybook({
