@@ -56,7 +56,7 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     // 1b. --check --diff with the opt-ins: predicts the changes and shows them, changes nothing, reboots nothing
     const predicted = await marshal(['run', PB('enable-iommu'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
     expect(predicted.code, predicted.stdout).toBe(0);
-    expect(predicted.stdout).toMatch(/changed: \[src02\]/);
+    expect(predicted.stdout).toMatch(/would change: \[src02\]\n\s+would change \/boot\/vmlinuz-\S+: \+intel_iommu=on \+iommu=pt/);
     expect(predicted.stdout).toContain('intel_iommu=on');
     const predictedMode = await marshal(['run', PB('enable-migration-mode'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
     expect(predictedMode.code, predictedMode.stdout).toBe(0);
