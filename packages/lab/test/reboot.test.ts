@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
+import { labTestNet } from './net';
 
 const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
-const NET = `127.${160 + (process.pid % 40)}.${(process.pid >> 6) % 256}`;
+const NET = labTestNet();
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs.splice(0)) {
