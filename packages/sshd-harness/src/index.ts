@@ -252,7 +252,9 @@ function startWatchdog(owner: Owner, info: SshdInfo): void {
     'while :; do { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; { start $o && [ "$v" = "$t" ]; } 2>/dev/null || break; sleep 1; done',
     // sshd first (no new sessions), then everything else in the namespace: twice, for forks in between
     '[ "$(readlink /proc/$sshd/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 $sshd 2>/dev/null',
-    'for n in 1 2; do for p in /proc/[0-9]*; do [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
+    // the anchor last, each pass only while it lives: its death frees the inode for another namespace
+    'for n in 1 2; do { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$a" ] && continue; [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
+    '{ start $a && [ "$v" = "$at" ]; } 2>/dev/null && kill -9 $a 2>/dev/null',
     'exit 0',
   ].join('\n');
   spawn('/bin/sh', ['-c', script, 'marshal-sshd-watchdog'], { detached: true, stdio: 'ignore' }).unref();
@@ -351,27 +353,30 @@ export async function stopSshd(info: Pick<SshdInfo, 'pid' | 'mntNs' | 'anchor'>,
   if (info.mntNs === own) throw new Error('refusing to stop processes in the real mount namespace');
   // anchor gone: the namespace ended (stopped already); its inode may now name someone else's
   if (!namespaceIsOurs(info)) return;
-  let pids = pidsInMountNamespace(info.mntNs);
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGTERM');
-    } catch {
-      /* gone */
+  // The anchor dies last: while it lives the inode names only our namespace. Scanning after its
+  // death once SIGKILLed the sshd of a lab host that restarted into the freed inode meanwhile.
+  const anchor = info.anchor?.pid;
+  const others = () => (namespaceIsOurs(info) ? pidsInMountNamespace(info.mntNs).filter((p) => p !== anchor) : []);
+  const signal = (pids: number[], sig: NodeJS.Signals) => {
+    for (const p of pids) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        /* gone */
+      }
     }
-  }
+  };
+  const until = async (done: () => boolean, deadline: number) => {
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
   const deadline = Date.now() + timeoutMs;
-  while ((pids = pidsInMountNamespace(info.mntNs)).length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  while (pidsInMountNamespace(info.mntNs).length > 0 && Date.now() < deadline + 2000) {
-    await new Promise((r) => setTimeout(r, 20));
+  signal(others(), 'SIGTERM');
+  await until(() => others().length === 0, deadline);
+  signal(others(), 'SIGKILL');
+  await until(() => others().length === 0, deadline + 2000);
+  if (anchor !== undefined && namespaceIsOurs(info)) {
+    signal([anchor], 'SIGKILL');
+    await until(() => !namespaceIsOurs(info), Date.now() + 2000);
   }
 }
 
