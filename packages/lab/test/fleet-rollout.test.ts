@@ -17,11 +17,6 @@ const ENV = { MARSHAL_LAB_BOOT_MS: '500' };
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs.splice(0)) {
-    // DEBUG (temporary)
-    const { cpSync, readdirSync, existsSync } = await import('node:fs');
-    const dbg = `/var/tmp/fleet20-debug-${Date.now()}`;
-    for (const f of ['events.jsonl', 'daemon.log', 'state.json']) if (existsSync(join(dir, f))) cpSync(join(dir, f), join(dbg, f));
-    for (const h of readdirSync(join(dir, 'hosts'))) for (const f of ['sshd.log', 'sshd.json']) if (existsSync(join(dir, 'hosts', h, 'sshd', f))) cpSync(join(dir, 'hosts', h, 'sshd', f), join(dbg, h, f));
     await labDown({ dir }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -52,7 +52,17 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     const refused = await marshal(['run', PB('enable-iommu'), ...inv]);
     expect(refused.code, refused.stdout).toBe(2);
     expect(refused.stdout).toContain('refusing to reboot src02: it needs the explicit opt-in -e allow_reboot=yes; nothing was changed on it');
+    // the refusal names its own evidence (the running kernel's command line), not the step's last command
+    expect(refused.stdout).toMatch(/nothing was changed on it \(needed: cat \/proc\/cmdline: "BOOT_IMAGE=\S+ root=\/dev\/mapper\/rhel-root ro [^"]*"\)\n/);
+    expect(refused.stdout).not.toContain('vendor_id');
     expect(state()).toEqual(before);
+    // a running VM: refused with the row of `virsh list --all` that shows it
+    expect((await marshal(['exec', 'src02', ...inv, '--', 'virsh start vm1'])).code).toBe(0);
+    const vmHost = await marshal(['run', PB('enable-iommu'), ...inv, '-e', 'allow_reboot=yes']);
+    expect(vmHost.code, vmHost.stdout).toBe(2);
+    expect(vmHost.stdout).toMatch(/refusing to reboot src02: VMs are running there \(vm1\); migrate or stop them, or pass -e allow_vm_hosts=yes \(virsh list --all: " \d+ +vm1 +running"\)\n/);
+    expect(vmHost.stdout).not.toContain('vendor_id');
+    expect((await marshal(['exec', 'src02', ...inv, '--', 'virsh destroy vm1'])).code).toBe(0);
 
     // 2. migration mode: pair 1 by reboot, pair 2 by firmware reset
     const byReboot = await marshal(['run', PB('enable-migration-mode'), ...inv, '--limit', 'src01:dst01', '-e', 'allow_reboot=yes'], { timeoutMs: 180_000 });
