@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pidAlive, processStart, startSshd, stopSshd, type SshdInfo } from '@marshal/sshd-harness';
+import { processStart, startSshd, stopSshd, type SshdInfo } from '@marshal/sshd-harness';
 import { labTestNet } from './net';
 
 const NET = labTestNet();
@@ -41,10 +41,11 @@ describe('stopSshd', () => {
     expect(inNs(sleeper, info.mntNs), 'the SIGTERM-proof process runs in the namespace').toBe(true);
 
     const anchor = info.anchor!;
+    // alive and in the namespace (an exited process, even a zombie nobody reaps, has left it)
+    const anchorAlive = () => processStart(anchor.pid) === anchor.start && inNs(anchor.pid, info.mntNs);
     const orphaned: number[] = [];
     const watch = setInterval(() => {
-      const anchorAlive = processStart(anchor.pid) === anchor.start;
-      if (!anchorAlive && inNs(sleeper, info.mntNs)) orphaned.push(Date.now());
+      if (!anchorAlive() && inNs(sleeper, info.mntNs)) orphaned.push(Date.now());
     }, 5);
     try {
       await stopSshd(info, 400);
@@ -52,6 +53,6 @@ describe('stopSshd', () => {
       clearInterval(watch);
     }
     expect(orphaned, 'the anchor died while another process of its namespace still ran').toEqual([]);
-    expect([pidAlive(info.pid), inNs(sleeper, info.mntNs), processStart(anchor.pid) === anchor.start]).toEqual([false, false, false]);
+    expect([inNs(info.pid, info.mntNs), inNs(sleeper, info.mntNs), anchorAlive()]).toEqual([false, false, false]);
   }, 60_000);
 });
