@@ -100,36 +100,43 @@ describe('fleet rollout (docs/cx7.md): 20 pairs', () => {
     // pair 14 (and its guest) exactly as the lab started them
     expect([`src${REFUSED}`, `dst${REFUSED}`, `vm1-guest${REFUSED}`].map((h) => end[h])).toEqual(refusedBefore);
 
-    // the event log: reboots on pairs 02, 05, 09, 17 (each host once), a firmware reset on pair 12, nothing elsewhere
-    const ev = eventsOf(dir);
-    const both = (ps: string[]) => ps.flatMap((p) => [`src${p}`, `dst${p}`]).sort();
-    expect(ev.filter((e) => e.event === 'up').map((e) => e.host).sort()).toEqual(both(REBOOTED));
-    expect(ev.filter((e) => e.event === 'down').map((e) => e.host).sort()).toEqual(both(REBOOTED));
-    expect(ev.filter((e) => e.event === 'fw-reset').map((e) => e.host).sort()).toEqual(both(['12']));
-    expect([...new Set(ev.map((e) => e.host))].sort()).toEqual(both([...REBOOTED, '12']).sort());
-    expect(ev.filter((e) => e.event === 'boot-failed')).toEqual([]);
-    const down = downIntervals(ev);
-    for (const p of pairs) {
-      for (const [s1, e1] of down.get(`src${p}`) ?? []) {
-        for (const [s2, e2] of down.get(`dst${p}`) ?? []) expect(s1 < e2 && s2 < e1, `src${p} and dst${p} down at once`).toBe(false);
-      }
-    }
-
-    // lab status shows each host's boot id, and a host that is down in a reboot (from the reboot command's answer until its sshd listens again)
-    const st = await labStatus({ dir });
-    for (const h of st.hosts.filter((x) => x.kind === 'nic')) expect([h.name, h.state, h.bootId]).toEqual([h.name, 'up', end[h.name].boot.id]);
-    await step(0, 'exec', 'src01', '-i', inv, '--', 'reboot');
-    const seen: string[] = [];
-    let text = '';
-    for (const t0 = Date.now(); Date.now() - t0 < 60_000; await sleep(100)) {
-      const s = await labStatus({ dir });
-      const src01 = s.hosts.find((h) => h.name === 'src01')!;
-      if (seen.at(-1) !== src01.state) seen.push(src01.state);
-      if (src01.state === 'rebooting' && !text) text = formatStatus(s);
-      if (src01.state === 'up' && src01.bootId !== end.src01.boot.id) break;
-    }
-    expect(seen).toEqual(['rebooting', 'up']);
-    expect(text).toMatch(new RegExp(`\\n  src01 +${NET.replace(/\./g, '\\.')}\\.10:2222 +rebooting +boot ${end.src01.boot.id.slice(0, 8)} `));
-    expect(text).toMatch(/\n {2}dst01 +\S+ +up +boot [0-9a-f]{8} +fw 28\.43\.1014/);
+    expectRolloutEvents(eventsOf(dir));
+    const bootIds: Record<string, string> = Object.fromEntries(Object.entries<{ boot?: { id: string } }>(end).flatMap(([h, v]) => (v.boot ? [[h, v.boot.id]] : [])));
+    await expectStatusThroughReboot(dir, () => step(0, 'exec', 'src01', '-i', inv, '--', 'reboot'), bootIds);
   }, 900_000);
 });
+
+/** The event log: reboots on pairs 02, 05, 09, 17 (each host once), a firmware reset on pair 12, nothing elsewhere; never both hosts of a pair down. */
+function expectRolloutEvents(ev: Event[]): void {
+  const both = (ps: string[]) => ps.flatMap((p) => [`src${p}`, `dst${p}`]).sort();
+  expect(ev.filter((e) => e.event === 'up').map((e) => e.host).sort()).toEqual(both(REBOOTED));
+  expect(ev.filter((e) => e.event === 'down').map((e) => e.host).sort()).toEqual(both(REBOOTED));
+  expect(ev.filter((e) => e.event === 'fw-reset').map((e) => e.host).sort()).toEqual(both(['12']));
+  expect([...new Set(ev.map((e) => e.host))].sort()).toEqual(both([...REBOOTED, '12']).sort());
+  expect(ev.filter((e) => e.event === 'boot-failed')).toEqual([]);
+  const down = downIntervals(ev);
+  for (const p of pairs) {
+    for (const [s1, e1] of down.get(`src${p}`) ?? []) {
+      for (const [s2, e2] of down.get(`dst${p}`) ?? []) expect(s1 < e2 && s2 < e1, `src${p} and dst${p} down at once`).toBe(false);
+    }
+  }
+}
+
+/** lab status shows each host's boot id, and a host down in a reboot (from the reboot command's answer until its sshd listens again). */
+async function expectStatusThroughReboot(dir: string, reboot: () => Promise<unknown>, bootIds: Record<string, string>): Promise<void> {
+  const st = await labStatus({ dir });
+  for (const h of st.hosts.filter((x) => x.kind === 'nic')) expect([h.name, h.state, h.bootId]).toEqual([h.name, 'up', bootIds[h.name]]);
+  await reboot();
+  const seen: string[] = [];
+  let text = '';
+  for (const t0 = Date.now(); Date.now() - t0 < 60_000; await sleep(100)) {
+    const s = await labStatus({ dir });
+    const src01 = s.hosts.find((h) => h.name === 'src01')!;
+    if (seen.at(-1) !== src01.state) seen.push(src01.state);
+    if (src01.state === 'rebooting' && !text) text = formatStatus(s);
+    if (src01.state === 'up' && src01.bootId !== bootIds.src01!) break;
+  }
+  expect(seen).toEqual(['rebooting', 'up']);
+  expect(text).toMatch(new RegExp(`\\n  src01 +${NET.replace(/\./g, '\\.')}\\.10:2222 +rebooting +boot ${bootIds.src01!.slice(0, 8)} `));
+  expect(text).toMatch(/\n {2}dst01 +\S+ +up +boot [0-9a-f]{8} +fw 28\.43\.1014/);
+}
