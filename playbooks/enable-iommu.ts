@@ -10,6 +10,7 @@ import { byVar, defineFact, expectThat, fail, facts, ops, playbook, sh, step, ty
 import { iommu } from './lib/facts';
 import { sharedVars } from './lib/vars';
 import { downGuard, ROLES, type RolloutVars } from './lib/rollout';
+import { evidenceOf, observe } from './lib/evidence';
 
 interface Vars extends RolloutVars {
   pair: string;
@@ -34,6 +35,8 @@ async function wanted(h: HostContext<Vars>): Promise<string[]> {
 
 /** The running kernel lacks some of the arguments: this host needs the change and a reboot. */
 const needsBoot = async (h: HostContext<Vars>) => ops.missingFromCmdline(await h.facts.refresh(facts.cmdline), await wanted(h)).length > 0;
+/** Why the host must reboot: the running kernel's command line, which lacks the arguments. */
+const cmdlineEvidence = async (h: HostContext<Vars>) => evidenceOf(await observe(h, facts.cmdline));
 const isIntel = async (h: HostContext<Vars>) => (await h.facts.get(cpuVendor)) === 'GenuineIntel';
 
 function rebootOn(role: string) {
@@ -61,8 +64,8 @@ export default playbook<Vars>({
   anyErrorsFatal: true,
   steps: [
     // before anything changes: the boot loader is only edited on hosts that may then be rebooted
-    downGuard<Vars>('source', 'reboot', needsBoot),
-    downGuard<Vars>('destination', 'reboot', needsBoot),
+    downGuard<Vars>('source', 'reboot', needsBoot, cmdlineEvidence),
+    downGuard<Vars>('destination', 'reboot', needsBoot, cmdlineEvidence),
     ops.kernelArgs<Vars>({ name: 'Kernel arguments intel_iommu=on iommu=pt (Intel)', args: INTEL, when: async (h) => (await needsBoot(h)) && (await isIntel(h)) }),
     ops.kernelArgs<Vars>({ name: 'Kernel argument iommu=pt (AMD)', args: AMD, when: async (h) => (await needsBoot(h)) && !(await isIntel(h)) }),
     ...ROLES.map(rebootOn),

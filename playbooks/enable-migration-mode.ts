@@ -13,6 +13,7 @@ import { byVar, expectThat, fail, ops, playbook, sh, step, type HostContext } fr
 import { mstconfigQuery, vfMigrationStatus, rpmPackage } from './lib/facts';
 import { sharedVars } from './lib/vars';
 import { downGuard, ROLES, wants, type RolloutVars } from './lib/rollout';
+import { evidenceOf, observe } from './lib/evidence';
 
 interface Vars extends RolloutVars {
   pf_pci: string;
@@ -22,11 +23,13 @@ interface Vars extends RolloutVars {
 const pending = async (h: HostContext<Vars>) => vfMigrationStatus(await h.facts.refresh(mstconfigQuery, h.vars.pf_pci)).inEffect !== true;
 const byReset = async (h: HostContext<Vars>) => wants(h.vars, 'fw_reset') && (await pending(h));
 const byReboot = async (h: HostContext<Vars>) => !wants(h.vars, 'fw_reset') && wants(h.vars, 'allow_reboot') && (await pending(h));
+/** Why the host must go down: mstconfig's VF_MIGRATION_MODE line (Current differs from Next Boot). */
+const pendingEvidence = async (h: HostContext<Vars>) => evidenceOf(await observe(h, mstconfigQuery, h.vars.pf_pci), 'VF_MIGRATION_MODE');
 
 /** Reset or reboot one role of the pair, then read the mode back: `Current`, not only `Next Boot`. */
 function applyOn(role: string) {
   return [
-    downGuard<Vars>(role, 'firmware reset', byReset),
+    downGuard<Vars>(role, 'firmware reset', byReset, pendingEvidence),
     step<Vars>({
       name: `Firmware reset applies VF_MIGRATION_MODE on the ${role} (mstfwreset, -e fw_reset=yes)`,
       hosts: role,
@@ -34,7 +37,7 @@ function applyOn(role: string) {
       when: byReset,
       run: (h) => h.run(sh`mstfwreset -d ${h.vars.pf_pci} -y reset`),
     }),
-    downGuard<Vars>(role, 'reboot', byReboot),
+    downGuard<Vars>(role, 'reboot', byReboot, pendingEvidence),
     ops.reboot<Vars>({ name: `Reboot the ${role} to apply VF_MIGRATION_MODE (-e allow_reboot=yes)`, hosts: role, when: byReboot, reason: 'VF_MIGRATION_MODE=2' }),
     step<Vars>({
       name: `VF_MIGRATION_MODE in effect on the ${role} (Current = MIGRATION_ENABLED(2))`,

@@ -98,11 +98,16 @@ async function rebootHost(name: string): Promise<void> {
   rmSync(join(hp.sshd, 'sshd.json'), { force: true });
   await new Promise((r) => setTimeout(r, BOOT_MS));
   bootUp(host, world.now());
+  // booted but not reachable until its sshd listens: `lab status` shows it rebooting until then
+  bootOf(host).down = true;
   writeBootFiles(paths, host);
   world.changed?.();
   flush();
   if (shuttingDown) return; // `lab down` meanwhile: the host stays down
   restarted.set(name, await startHostSshd(paths, host, config.port, undefined, owner));
+  delete bootOf(host).down;
+  world.changed?.();
+  flush();
   world.event?.(name, 'up', bootOf(host).id);
 }
 
@@ -114,6 +119,11 @@ world.reboot = (name) => {
   const p = rebootHost(name)
     .catch((e: unknown) => {
       log(`reboot of ${name} failed: ${(e as Error).stack}`);
+      // not coming back: `lab status` shows it down, not rebooting
+      const host = world.host(name);
+      if (host?.kind === 'nic') delete bootOf(host).down;
+      world.changed?.();
+      flush();
       world.event?.(name, 'boot-failed', (e as Error).message);
     })
     .finally(() => rebooting.delete(p));

@@ -58,7 +58,15 @@ export interface LabStatus {
   daemon?: { pid: number; address: string; port: number };
   scenario?: string;
   pairs?: number;
-  hosts: (LabHostInfo & { summary: string })[];
+  hosts: LabHostStatus[];
+}
+
+/** A host in `lab status`: `rebooting` while the daemon has it down in a reboot, `down` when its sshd is not running otherwise. */
+export interface LabHostStatus extends LabHostInfo {
+  state: 'up' | 'rebooting' | 'down';
+  /** /proc/sys/kernel/random/boot_id of its current (or, while rebooting, its last) boot; NIC hosts only. */
+  bootId?: string;
+  summary: string;
 }
 
 /** Fails clearly on a machine without what the lab needs. */
@@ -307,15 +315,22 @@ export async function labStatus(opts: { dir?: string } = {}): Promise<LabStatus>
       state = readJson<WorldState>(paths.state);
     }
   } else state = readJson<WorldState>(paths.state);
-  const hosts = Object.values(state?.hosts ?? {}).map((h) => ({
-    name: h.name,
-    kind: h.kind,
-    role: h.kind === 'nic' ? h.role : 'guest',
-    address: h.address,
-    port: config?.port ?? DEFAULT_PORT,
-    running: liveSshd(hostPaths(paths, h.name).sshd) !== undefined,
-    summary: hostSummary(h),
-  }));
+  const hosts = Object.values(state?.hosts ?? {}).map((h): LabHostStatus => {
+    const running = liveSshd(hostPaths(paths, h.name).sshd) !== undefined;
+    // the model marks the host down as the reboot starts; its sshd stops 300 ms later
+    const rebooting = h.kind === 'nic' && h.boot?.down === true;
+    return {
+      name: h.name,
+      kind: h.kind,
+      role: h.kind === 'nic' ? h.role : 'guest',
+      address: h.address,
+      port: config?.port ?? DEFAULT_PORT,
+      running: running && !rebooting,
+      state: rebooting ? 'rebooting' : running ? 'up' : 'down',
+      ...(h.kind === 'nic' && h.boot ? { bootId: h.boot.id } : {}),
+      summary: hostSummary(h),
+    };
+  });
   return {
     dir: paths.dir,
     up: daemon !== undefined,
@@ -329,7 +344,10 @@ export function formatStatus(s: LabStatus): string {
   if (!s.up && s.hosts.length === 0) return `no lab in ${s.dir} (start one with \`marshal lab up\`)\n`;
   const lines = [`lab ${s.dir}: ${s.up ? `up (daemon pid ${s.daemon!.pid})` : 'down'}, scenario ${s.scenario ?? '?'}, ${s.pairs ?? '?'} pair(s)`];
   const w = Math.max(...s.hosts.map((h) => h.name.length));
-  for (const h of s.hosts) lines.push(`  ${h.name.padEnd(w)}  ${`${h.address}:${h.port}`.padEnd(20)} ${h.running ? 'up  ' : 'down'}  ${h.summary}`);
+  for (const h of s.hosts) {
+    const boot = h.bootId ? `boot ${h.bootId.slice(0, 8)}` : '';
+    lines.push(`  ${h.name.padEnd(w)}  ${`${h.address}:${h.port}`.padEnd(20)} ${h.state.padEnd(9)}  ${boot.padEnd(13)} ${h.summary}`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
+import { labTestNet } from './net';
 
 const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
-/** A loopback /24 of this process's own, clear of the default lab and the other suites (cx7 uses 127.200-239, two-labs 127.160-189). */
-const NET = `127.${120 + (process.pid % 30)}.${(process.pid >> 5) % 256}`;
+const NET = labTestNet();
 const dirs: string[] = [];
 
 /** A lab from a shipped scenario name or from scenario YAML text (written to a temp file). */

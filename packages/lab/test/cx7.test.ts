@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
+import { labTestNet } from './net';
 
 const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
 /** A loopback /24 of this process's own, clear of the default lab and the other suites. */
-const NET = `127.${200 + (process.pid % 40)}.${(process.pid >> 6) % 256}`;
+const NET = labTestNet();
 const dirs: string[] = [];
 
 async function lab(scenario = 'default', pairs?: number) {

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { labUp, labDown, labStatus } from '../src';
 import { readInventory, ssh, type LabInventoryHost } from './ssh';
 import { referenceBlock } from './helpers';
+import { labTestNet } from './net';
 
 const PF = '0000:e1:00.0';
 const SYS = `/sys/bus/pci/devices/${PF}`;
-const worker = Number(process.env.VITEST_POOL_ID ?? 1) % 50;
+const NET = labTestNet();
 
 let root: string;
 let dir: string;
@@ -36,7 +37,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  await labUp({ dir, scenario, pairs: 2, net: `127.${200 + worker}.0` });
+  await labUp({ dir, scenario, pairs: 2, net: NET });
   hosts = readInventory(join(dir, 'inventory.yml'));
 });
 

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, readlinkSyn
 import { join } from 'node:path';
 import { labUp, labDown, labStatus } from '../src';
 import { readInventory, ssh } from './ssh';
+import { labTestNet } from './net';
 
-const worker = Number(process.env.VITEST_POOL_ID ?? 1) % 50;
+const NET = labTestNet();
 
 function listing(dirs: string[], keep: (name: string) => boolean = () => true): string[] {
   return dirs.flatMap((d) => (existsSync(d) ? readdirSync(d).filter(keep).map((f) => join(d, f)) : [])).sort();
@@ -37,7 +38,7 @@ describe('lab lifecycle', () => {
     const snapshot = () => [...listing(watched), ...listing(['/tmp'], tmpKeep)].filter((f) => f !== '/run/sshd');
     const before = snapshot();
     try {
-      const net = `127.${200 + worker}.100`;
+      const net = NET;
       const first = await labUp({ dir, net });
       expect(first.started).toBe(3);
       const daemon1 = JSON.parse(readFileSync(join(dir, 'daemon.json'), 'utf8')).pid;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { labDown, labUp } from '../src/index';
 import { marshal } from './cli';
 import { expectOk, testWorld } from './helpers';
+import { labTestNet } from './net';
 
 describe('the simulated rpm, dnf and systemctl', () => {
   it('rpm -q --qf formats the tags; missing packages say so', () => {
@@ -58,7 +59,7 @@ export default playbook({
 `;
 
 /** A loopback /24 of this process's own, clear of the default lab and the other suites. */
-const NET = `127.${200 + (process.pid % 40)}.${(process.pid >> 6) % 256}`;
+const NET = labTestNet();
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs.splice(0)) {

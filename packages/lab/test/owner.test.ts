@@ -10,9 +10,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import { labDown, labStatus } from '../src';
 import { marshal, ROOT, CLI } from './cli';
+import { labTestNet } from './net';
 
 // a loopback /24 per test of this file's own, clear of the default lab and the other suites
-const NET = (i: number) => `127.${190 + (process.pid % 9)}.${((process.pid >> 4) + i) % 256}`;
+const NETS = [labTestNet(), labTestNet(), labTestNet()];
+const NET = (i: number) => NETS[i]!;
 const dirs: string[] = [];
 
 afterAll(async () => {

@@ -8,9 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown, labUp } from '../src/index';
 import { marshal, ROOT } from './cli';
+import { labTestNet } from './net';
 
 const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
-const NET = `127.${160 + (process.pid % 40)}.${(process.pid >> 6) % 256}`;
+const NET = labTestNet();
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs.splice(0)) {
@@ -51,7 +52,17 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     const refused = await marshal(['run', PB('enable-iommu'), ...inv]);
     expect(refused.code, refused.stdout).toBe(2);
     expect(refused.stdout).toContain('refusing to reboot src02: it needs the explicit opt-in -e allow_reboot=yes; nothing was changed on it');
+    // the refusal names its own evidence (the running kernel's command line), not the step's last command
+    expect(refused.stdout).toMatch(/nothing was changed on it \(needed: cat \/proc\/cmdline: "BOOT_IMAGE=\S+ root=\/dev\/mapper\/rhel-root ro [^"]*"\)\n/);
+    expect(refused.stdout).not.toContain('vendor_id');
     expect(state()).toEqual(before);
+    // a running VM: refused with the row of `virsh list --all` that shows it
+    expect((await marshal(['exec', 'src02', ...inv, '--', 'virsh start vm1'])).code).toBe(0);
+    const vmHost = await marshal(['run', PB('enable-iommu'), ...inv, '-e', 'allow_reboot=yes']);
+    expect(vmHost.code, vmHost.stdout).toBe(2);
+    expect(vmHost.stdout).toMatch(/refusing to reboot src02: VMs are running there \(vm1\); migrate or stop them, or pass -e allow_vm_hosts=yes \(virsh list --all: " \d+ +vm1 +running"\)\n/);
+    expect(vmHost.stdout).not.toContain('vendor_id');
+    expect((await marshal(['exec', 'src02', ...inv, '--', 'virsh destroy vm1'])).code).toBe(0);
 
     // 1b. --check --diff with the opt-ins: predicts the changes and shows them, changes nothing, reboots nothing
     const predicted = await marshal(['run', PB('enable-iommu'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);

@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSshd, stopSshd, listenerPids, type SshdInfo } from '@marshal/sshd-harness';
 import { labDown, labStatus, labUp } from '../src';
+import { labTestNet } from './net';
 
-// a loopback /24 of this file's own, clear of the default lab and the other suites
-const NET = `127.${160 + (process.pid % 30)}.${(process.pid >> 5) % 256}`;
+const NET = labTestNet();
+const OTHER_NET = labTestNet();
 const roots: string[] = [];
 const root = () => {
   const d = mkdtempSync('/var/tmp/marshal-two-labs-');
@@ -37,7 +38,7 @@ describe('two labs in two dirs on the same machine', () => {
     expect(sb.up).toBe(false);
     expect(sb.hosts.some((h) => h.running)).toBe(false);
     expect((await labStatus({ dir: a })).hosts.every((h) => h.running)).toBe(true);
-    const other = await labUp({ dir: b, net: `${NET.split('.').slice(0, 2).join('.')}.${(Number(NET.split('.')[2]) + 1) % 256}` });
+    const other = await labUp({ dir: b, net: OTHER_NET });
     expect(other.started).toBe(3);
   }, 180_000);
 

@@ -353,29 +353,30 @@ export async function stopSshd(info: Pick<SshdInfo, 'pid' | 'mntNs' | 'anchor'>,
   if (info.mntNs === own) throw new Error('refusing to stop processes in the real mount namespace');
   // anchor gone: the namespace ended (stopped already); its inode may now name someone else's
   if (!namespaceIsOurs(info)) return;
-  // The anchor dies last: while it lives the namespace, and so its inode number, is ours. The kernel
-  // gives a freed namespace's number to the next one made (lowest free id), so re-listing "every
-  // process in mnt:[N]" after the namespace ended killed another suite's new sshd (a flaky
-  // "connection refused" in the lab e2e tests while other labs started).
+  // The anchor dies last: while it lives the inode names only our namespace. Scanning after its
+  // death once SIGKILLed the sshd of a lab host that restarted into the freed inode meanwhile.
   const anchor = info.anchor?.pid;
-  const others = (): number[] => pidsInMountNamespace(info.mntNs).filter((p) => p !== anchor);
-  signalAll(others(), 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (others().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  signalAll(others(), 'SIGKILL');
-  while (others().length > 0 && Date.now() < deadline + 2000) await new Promise((r) => setTimeout(r, 20));
-  if (anchor === undefined) return;
-  signalAll([anchor], 'SIGKILL');
-  while (pidAlive(anchor) && processStart(anchor) === info.anchor!.start && Date.now() < deadline + 4000) await new Promise((r) => setTimeout(r, 20));
-}
-
-function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
-  for (const p of pids) {
-    try {
-      process.kill(p, sig);
-    } catch {
-      /* gone */
+  const others = () => (namespaceIsOurs(info) ? pidsInMountNamespace(info.mntNs).filter((p) => p !== anchor) : []);
+  const signal = (pids: number[], sig: NodeJS.Signals) => {
+    for (const p of pids) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        /* gone */
+      }
     }
+  };
+  const until = async (done: () => boolean, deadline: number) => {
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+  const deadline = Date.now() + timeoutMs;
+  signal(others(), 'SIGTERM');
+  await until(() => others().length === 0, deadline);
+  signal(others(), 'SIGKILL');
+  await until(() => others().length === 0, deadline + 2000);
+  if (anchor !== undefined && namespaceIsOurs(info)) {
+    signal([anchor], 'SIGKILL');
+    await until(() => !namespaceIsOurs(info), Date.now() + 2000);
   }
 }
 
