@@ -47,11 +47,13 @@ async function holdsAlready(p: PhaseInput): Promise<boolean | Outcome> {
  * change, it may assert what that change would make (a reboot's new cmdline): not a failure then.
  */
 async function assertion(p: PhaseInput): Promise<Outcome> {
+  const afterPrediction = p.env.checkMode && p.h.predicted === true;
   try {
-    await verifyWithSettle(p);
+    // after a predicted change nothing will settle: one read, not `settle` seconds of waiting
+    await verifyWithSettle(p, !afterPrediction);
     return { status: 'ok' };
   } catch (err) {
-    if (p.env.checkMode && p.h.predicted && isStepFailure(err) && (err.kind === 'command' || err.kind === 'verify')) {
+    if (afterPrediction && isStepFailure(err) && (err.kind === 'command' || err.kind === 'verify')) {
       p.rec.notes.push(`not asserted under --check (${err.message}): an earlier step would change this host first`);
       return { status: 'skipped', reason: 'check mode: the assertion depends on an earlier predicted change' };
     }
@@ -115,10 +117,10 @@ async function runWithRetries(p: PhaseInput): Promise<unknown> {
   }
 }
 
-async function verifyWithSettle(p: PhaseInput): Promise<void> {
+async function verifyWithSettle(p: PhaseInput, settle = true): Promise<void> {
   const { s, ctx, rec, env, h, signal } = p;
   rec.phase = 'verify';
-  const deadline = Date.now() + (s.settle ?? 0) * 1000;
+  const deadline = Date.now() + (settle ? (s.settle ?? 0) : 0) * 1000;
   for (let tries = 1; ; tries++) {
     try {
       const ok = await s.verify!(ctx);

@@ -62,14 +62,15 @@ describe('engine: check → run → verify', () => {
   it('--check: an assertion of what a predicted change makes is skipped with a note; without a predicted change it still fails', async () => {
     const { handler } = kvHosts();
     const { connect } = fakeConnector(handler);
-    const assertX = step({ name: 'x is 1', verify: async (h) => expectEqual((await h.run(sh`get x`)).stdout, '1', 'x') });
+    // settle 600: after a predicted change the assertion reads once (a wait here would time the test out)
+    const assertX = step({ name: 'x is 1', settle: 600, verify: async (h) => expectEqual((await h.run(sh`get x`)).stdout, '1', 'x') });
     const pb = playbook({ name: 'kv', hosts: 'web', steps: [setStep('x', '1'), assertX] });
     const s = await runPlaybook({ playbook: pb, inventory: inv, connect, check: true });
     expect(s.exitCode).toBe(0);
     const asserted = s.results.filter((r) => r.step === 'x is 1');
     expect(asserted.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(asserted[0]).toMatchObject({ reason: 'check mode: the assertion depends on an earlier predicted change' });
-    const alone = await runPlaybook({ playbook: playbook({ name: 'kv', hosts: 'web', steps: [assertX] }), inventory: inv, connect, check: true });
+    const alone = await runPlaybook({ playbook: playbook({ name: 'kv', hosts: 'web', steps: [{ ...assertX, settle: 0 }] }), inventory: inv, connect, check: true });
     expect(alone.exitCode).toBe(2);
     expect(alone.results.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
   });
