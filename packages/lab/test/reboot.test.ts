@@ -65,13 +65,14 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     expect((await marshal(['exec', 'src02', ...inv, '--', 'virsh destroy vm1'])).code).toBe(0);
 
     // 1b. --check --diff with the opt-ins: predicts the changes and shows them, changes nothing, reboots nothing
+    const beforeCheck = state();
     const predicted = await marshal(['run', PB('enable-iommu'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
     expect(predicted.code, predicted.stdout).toBe(0);
     expect(predicted.stdout).toMatch(/would change: \[src02\]\n\s+would change \/boot\/vmlinuz-\S+: \+intel_iommu=on \+iommu=pt/);
     expect(predicted.stdout).toContain('intel_iommu=on');
     const predictedMode = await marshal(['run', PB('enable-migration-mode'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
     expect(predictedMode.code, predictedMode.stdout).toBe(0);
-    expect(state()).toEqual(before);
+    expect(state()).toEqual(beforeCheck);
     expect(events(dir).filter((e) => e.event === 'down')).toEqual([]);
 
     // 2. migration mode: pair 1 by reboot, pair 2 by firmware reset
