@@ -29,6 +29,8 @@ marshal_cleanup() { if [ -n "$d" ]; then rm -rf "$d"; fi; }
 trap marshal_cleanup EXIT
 trap 'exit 1' HUP TERM PIPE
 sh=\${SHELL:-/bin/sh}
+# a loop killed with SIGKILL ran no trap: its dir (named by its pid) goes when the next loop starts
+for x in "\${TMPDIR:-/tmp}"/marshal-session.*.*; do p=\${x##*/marshal-session.}; p=\${p%%.*}; [ -d "$x" ] && ! kill -0 "$p" 2>/dev/null && rm -rf "$x"; done 2>/dev/null
 printf '@@MARSHAL-SESSION:%s:%s@@\\n' '${token}' "$$"
 while read -r kind cl il nonce how; do
   if [ "$kind" = L ]; then
@@ -36,12 +38,12 @@ while read -r kind cl il nonce how; do
     while [ "$k" -lt "$cl" ]; do IFS= read -r line || exit 96; cmd="$cmd$line
 "; k=$((k+1)); done
   else
-    [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.XXXXXX") || exit 97
+    [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.$$.XXXXXX") || exit 97
     head -c "$cl" >"$d/c" || exit 96; cmd=$(cat "$d/c")
   fi
   i=/dev/null
   if [ "$il" -gt 0 ]; then
-    [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.XXXXXX") || exit 97
+    [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.$$.XXXXXX") || exit 97
     i=$d/i; head -c "$il" >"$i" || exit 96
   fi
   run=$sh; if [ "$how" = p ]; then run=/bin/sh; fi

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { specFromHostVars } from '../../src/connection/spec';
@@ -110,6 +113,28 @@ describe('session loop (the sh script, run locally by /bin/sh)', () => {
     expect(Number(results[1]!.stderr.trim())).not.toBe(process.pid); // its own process group
     expect(results[2]).toEqual({ stdout: Buffer.from(`${'y'.repeat(9000)}  two \\ lines \n`), stderr: '', status: 0 });
     expect(out.length + err.length).toBe(0);
+  });
+});
+
+describe('session loop: temp dirs of loops killed without their trap', () => {
+  it('a new loop removes the dirs of dead loops (named by pid) and keeps live ones and its own', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'marshal-session-sweep-'));
+    try {
+      const dead = spawnSync('/bin/sh', ['-c', 'echo $$']).stdout.toString().trim(); // a pid that has exited
+      mkdirSync(join(tmp, `marshal-session.${dead}.AbCdEf`));
+      mkdirSync(join(tmp, `marshal-session.${process.pid}.GhIjKl`));
+      const script = sessionScript(TOKEN);
+      const input = Buffer.concat([Buffer.from(script), ...encodeRequest('ls "$TMPDIR"', 'stdin makes a dir', 'd'.repeat(32))]);
+      const r = spawnSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], { input, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh', TMPDIR: tmp } });
+      const listed = r.stdout.toString();
+      expect(listed).not.toContain(`marshal-session.${dead}.`);
+      expect(listed).toContain(`marshal-session.${process.pid}.GhIjKl`);
+      expect(listed).toMatch(/marshal-session\.\d+\.\w{6}\n(.|\n)*marshal-session/); // its own, named by its pid
+      // its own dir went with its EXIT trap; the live one stays
+      expect(readdirSync(tmp)).toEqual([`marshal-session.${process.pid}.GhIjKl`]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
