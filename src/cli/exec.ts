@@ -2,8 +2,7 @@
 /** `marshal exec <pattern> -i inv -- <command>`: flags in, library call, exit code out. */
 import type { CommandModule } from 'yargs';
 import { withSettings, splitList, vaultFromArgs, connectionFlagsOf, becomePasswordOf, maskError } from './options';
-import { closePrompts } from './prompt';
-import { watchInterrupts } from './interrupts';
+import { underInterrupts } from './interrupts';
 import { UsageError } from '../errors';
 import type { Masker } from '../util/mask';
 
@@ -48,9 +47,8 @@ async function execHandler(a: Args, command: string, masker: Masker): Promise<vo
   const becomePassword = await becomePasswordOf(a);
   if (becomePassword) masker.add(becomePassword);
   const vault = await vaultFromArgs(a, (v) => masker.add(v));
-  const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
-  try {
-    const summary = await run({
+  await underInterrupts((signals) =>
+    run({
       vault,
       pattern: a.pattern,
       command,
@@ -64,13 +62,8 @@ async function execHandler(a: Args, command: string, masker: Masker): Promise<vo
       ...(becomePassword !== undefined ? { becomePassword } : {}),
       extraVars: parseExtraVars(a.extraVars === undefined ? [] : [a.extraVars].flat().map(String), vault),
       ...connectionFlagsOf(a),
-      signal: interrupts.soft,
-      hardSignal: interrupts.hard,
+      ...signals,
       masker,
-    });
-    process.exitCode = summary.exitCode;
-  } finally {
-    closePrompts();
-    interrupts.dispose();
-  }
+    }),
+  );
 }

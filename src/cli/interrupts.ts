@@ -6,6 +6,7 @@
  * started on the hosts is stopped before it exits (128 + the signal's number: 143, 129).
  */
 import type { Interrupt } from '../results/results';
+import { closePrompts } from './prompt';
 
 export interface Interrupts {
   /** Aborted on the first signal: start no new steps. Its reason is the Interrupt. */
@@ -51,4 +52,18 @@ export function watchInterrupts(say: (line: string) => void): Interrupts {
       for (const s of STOP_NOW) process.off(s, onStopNow);
     },
   };
+}
+
+/**
+ * Runs a command's work with signals watched, sets the exit code from its summary, and always
+ * closes the prompts and stops watching: `run` and `exec` end the same way.
+ */
+export async function underInterrupts(work: (signals: { signal: AbortSignal; hardSignal: AbortSignal }) => Promise<{ exitCode: number }>): Promise<void> {
+  const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
+  try {
+    process.exitCode = (await work({ signal: interrupts.soft, hardSignal: interrupts.hard })).exitCode;
+  } finally {
+    closePrompts();
+    interrupts.dispose();
+  }
 }

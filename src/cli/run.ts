@@ -2,8 +2,8 @@
 /** `marshal run`: flags in, library call, exit code out. */
 import type { CommandModule } from 'yargs';
 import { withSettings, splitList, maskError, vaultFromArgs, connectionFlagsOf, becomePasswordOf } from './options';
-import { askLine, closePrompts } from './prompt';
-import { watchInterrupts } from './interrupts';
+import { askLine } from './prompt';
+import { underInterrupts } from './interrupts';
 import type { Masker } from '../util/mask';
 
 type Args = Record<string, unknown> & { playbook: string };
@@ -51,9 +51,8 @@ async function runHandler(a: Args, masker: Masker): Promise<void> {
   const becomePassword = await becomePasswordOf(a);
   if (becomePassword) masker.add(becomePassword);
 
-  const interrupts = watchInterrupts((line) => process.stderr.write(`\n${line}\n`));
-  try {
-    const summary = await runPlaybookFiles({
+  await underInterrupts((signals) =>
+    runPlaybookFiles({
       ...common,
       check: Boolean(a.check),
       diff: Boolean(a.diff),
@@ -74,13 +73,8 @@ async function runHandler(a: Args, masker: Masker): Promise<void> {
             },
           }
         : {}),
-      signal: interrupts.soft,
-      hardSignal: interrupts.hard,
+      ...signals,
       masker,
-    });
-    process.exitCode = summary.exitCode;
-  } finally {
-    closePrompts();
-    interrupts.dispose();
-  }
+    }),
+  );
 }
