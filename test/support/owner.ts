@@ -10,24 +10,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '@marshal/sshd-harness';
 
 const PREFIX = 'marshal-run-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Run dirs whose vitest is gone (its reaper killed with it, or the machine rebooted). */
 export function removeStaleRunDirs(base: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(base)) {
     const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : NaN;
-    if (!Number.isInteger(pid) || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pidAlive(pid)) continue;
     rmSync(join(base, name), { recursive: true, force: true });
     removed.push(name);
   }
@@ -48,7 +40,7 @@ setInterval(() => {
 export default function setup(): () => void {
   const inherited = Number(process.env.MARSHAL_OWNER_PID);
   // a nested run (a test running vitest) keeps its parent run's owner and temp dir
-  if (Number.isInteger(inherited) && inherited > 1 && alive(inherited) && process.env.TMPDIR?.includes(PREFIX)) return () => undefined;
+  if (Number.isInteger(inherited) && inherited > 1 && pidAlive(inherited) && process.env.TMPDIR?.includes(PREFIX)) return () => undefined;
   const base = tmpdir();
   removeStaleRunDirs(base);
   const run = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));

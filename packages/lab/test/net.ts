@@ -6,6 +6,7 @@
  */
 import { afterAll } from 'vitest';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { pidAlive } from '@marshal/sshd-harness';
 
 const LOCKS = '/var/tmp/marshal-lab-test-nets';
 /** 127.100.0.0-127.119.255.255: no other test's addresses (the core's sshd tests use 127.140-179). */
@@ -18,15 +19,6 @@ const release = () => {
   held.clear();
 };
 process.on('exit', release);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Reserves a free /24 (e.g. `127.104.37`) until this file's tests end; call it at a test file's top level. */
 export function labTestNet(): string {
@@ -48,7 +40,7 @@ export function labTestNet(): string {
     }
     // a lock left by a killed run: reclaimed only when its process is gone (a live owner keeps it)
     const owner = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(file, { force: true });
+    if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) rmSync(file, { force: true });
   }
   throw new Error(`no free loopback /24 for a lab test: ${SLOTS} locks in ${LOCKS} are held`);
 }
