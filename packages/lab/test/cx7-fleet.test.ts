@@ -2,42 +2,14 @@
  * Issue 14 items 3-5 on the simulated lab: the OVS restart as a handler, unprepare-cx7 and its
  * round trip, migrating there and back with several VFs, and resumable fleet runs with a per-pair summary.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { labDown, labUp } from '../src/index';
-import { marshal, ROOT } from './cli';
-import { labTestNet } from './net';
+import { marshal } from './cli';
+import { PB, recap, testLabs } from './labs';
 
-const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
-const NET = labTestNet();
-const dirs: string[] = [];
-
-/** A lab from a shipped scenario name or from scenario YAML text (written to a temp file). */
-async function lab(scenario = 'default', pairs?: number) {
-  const dir = mkdtempSync('/var/tmp/marshal-fleet-');
-  dirs.push(dir);
-  let file = scenario;
-  if (scenario.includes('\n')) {
-    file = join(dir, 'scenario.yml');
-    writeFileSync(file, scenario);
-  }
-  const up = await labUp({ dir, scenario: file, net: NET, ...(pairs ? { pairs } : {}) });
-  return { dir, inventory: up.inventory, state: () => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).hosts };
-}
-
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) {
-    await labDown({ dir });
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-afterAll(async () => {
-  for (const dir of dirs.splice(0)) await labDown({ dir }).catch(() => undefined);
-});
-
-const recap = (out: string, host: string) => new RegExp(`${host}\\s+: ok=\\d+\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)`).exec(out);
+const { lab } = testLabs('fleet');
 
 describe('step 5.5: the Open vSwitch restart is a handler', () => {
   it('a run that dies after 5.2 changed hw-offload restarts openvswitch on the rerun', async () => {

@@ -1,42 +1,18 @@
 /**
  * The CX-7 playbooks end to end on the simulated lab: real sshd hosts, simulated NIC/libvirt/OVS.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { labDown, labUp } from '../src/index';
-import { marshal, ROOT } from './cli';
-import { labTestNet } from './net';
+import { marshal } from './cli';
+import { PB, recap, testLabs } from './labs';
 
-const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
-/** A loopback /24 of this process's own, clear of the default lab and the other suites. */
-const NET = labTestNet();
-const dirs: string[] = [];
-
-async function lab(scenario = 'default', pairs?: number) {
-  const dir = mkdtempSync('/var/tmp/marshal-cx7-');
-  dirs.push(dir);
-  const up = await labUp({ dir, scenario, net: NET, ...(pairs ? { pairs } : {}) });
-  return { dir, inventory: up.inventory, state: () => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).hosts };
-}
-
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) {
-    await labDown({ dir });
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-afterAll(async () => {
-  for (const dir of dirs.splice(0)) await labDown({ dir }).catch(() => undefined);
-});
-
-const recap = (out: string, host: string) => new RegExp(`${host}\\s+: ok=\\d+\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)`).exec(out);
+const { net: NET, newDir, lab } = testLabs('cx7');
 
 describe('the README main command', () => {
   it('marshal demo: prepare, attach, migrate and guest verification all succeed', async () => {
-    const dir = mkdtempSync('/var/tmp/marshal-demo-');
-    dirs.push(dir);
+    const dir = newDir('demo');
     const r = await marshal(['demo', '--dir', dir], { env: { MARSHAL_LAB_DIR: dir, MARSHAL_LAB_NET: NET }, timeoutMs: 180_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Demo complete');
@@ -163,8 +139,7 @@ describe('attach-vf and migrate-vm refusals', () => {
   });
 
   it('vIOMMU domain: attach refuses with the real text', async () => {
-    const scenarioDir = mkdtempSync('/var/tmp/marshal-scn-');
-    dirs.push(scenarioDir);
+    const scenarioDir = newDir('scn');
     const scenarioFile = join(scenarioDir, 'viommu.yml');
     writeFileSync(scenarioFile, 'description: vm1 has a vIOMMU\nsource:\n  domains: [{ name: vm1, viommu: true, running: true }]\n');
     const l = await prepared(scenarioFile);

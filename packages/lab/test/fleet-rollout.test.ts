@@ -3,54 +3,27 @@
  * sequence of docs/cx7.md "Fleet rollout", run as an operator types it, checked against the lab's
  * state and its event log.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatStatus, labDown, labStatus } from '../src/index';
-import { marshal, ROOT } from './cli';
-import { labTestNet } from './net';
+import { formatStatus, labStatus } from '../src/index';
+import { marshal } from './cli';
+import { PB, testLabs } from './labs';
+import { downTogether, labEvents, type LabEvent } from './events';
 
-const NET = labTestNet();
-const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
+const { net: NET, newDir } = testLabs('fleet20');
 // simulated boots of 0.5 s instead of 2 s: 8 reboots one after the other
 const ENV = { MARSHAL_LAB_BOOT_MS: '500' };
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs.splice(0)) {
-    await labDown({ dir }).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
 
 const pairs = Array.from({ length: 20 }, (_, i) => String(i + 1).padStart(2, '0'));
 const REBOOTED = ['02', '05', '09', '17'];
 const REFUSED = '14';
 
-type Event = { ms: number; host: string; event: string; detail?: string };
-const eventsOf = (dir: string): Event[] =>
-  readFileSync(join(dir, 'events.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Event);
-
-/** Each host's down intervals [down, up] from the event log (a host still down: up = Infinity). */
-function downIntervals(ev: Event[]): Map<string, [number, number][]> {
-  const out = new Map<string, [number, number][]>();
-  for (const e of ev) {
-    const list = out.get(e.host) ?? [];
-    if (e.event === 'down') list.push([e.ms, Infinity]);
-    if (e.event === 'up') list[list.length - 1]![1] = e.ms;
-    out.set(e.host, list);
-  }
-  return out;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fleet rollout (docs/cx7.md): 20 pairs', () => {
   it('19 pairs prepared and migrated there and back, pair 14 refused and unchanged, never both hosts of a pair down', async () => {
-    const dir = mkdtempSync('/var/tmp/marshal-fleet20-');
-    dirs.push(dir);
+    const dir = newDir();
     const inv = join(dir, 'inventory.yml');
     const report = join(dir, 'prepare.json');
     const state = () => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).hosts;
@@ -100,26 +73,21 @@ describe('fleet rollout (docs/cx7.md): 20 pairs', () => {
     // pair 14 (and its guest) exactly as the lab started them
     expect([`src${REFUSED}`, `dst${REFUSED}`, `vm1-guest${REFUSED}`].map((h) => end[h])).toEqual(refusedBefore);
 
-    expectRolloutEvents(eventsOf(dir));
+    expectRolloutEvents(labEvents(dir));
     const bootIds: Record<string, string> = Object.fromEntries(Object.entries<{ boot?: { id: string } }>(end).flatMap(([h, v]) => (v.boot ? [[h, v.boot.id]] : [])));
     await expectStatusThroughReboot(dir, () => step(0, 'exec', 'src01', '-i', inv, '--', 'reboot'), bootIds);
   }, 900_000);
 });
 
 /** The event log: reboots on pairs 02, 05, 09, 17 (each host once), a firmware reset on pair 12, nothing elsewhere; never both hosts of a pair down. */
-function expectRolloutEvents(ev: Event[]): void {
+function expectRolloutEvents(ev: LabEvent[]): void {
   const both = (ps: string[]) => ps.flatMap((p) => [`src${p}`, `dst${p}`]).sort();
   expect(ev.filter((e) => e.event === 'up').map((e) => e.host).sort()).toEqual(both(REBOOTED));
   expect(ev.filter((e) => e.event === 'down').map((e) => e.host).sort()).toEqual(both(REBOOTED));
   expect(ev.filter((e) => e.event === 'fw-reset').map((e) => e.host).sort()).toEqual(both(['12']));
   expect([...new Set(ev.map((e) => e.host))].sort()).toEqual(both([...REBOOTED, '12']).sort());
   expect(ev.filter((e) => e.event === 'boot-failed')).toEqual([]);
-  const down = downIntervals(ev);
-  for (const p of pairs) {
-    for (const [s1, e1] of down.get(`src${p}`) ?? []) {
-      for (const [s2, e2] of down.get(`dst${p}`) ?? []) expect(s1 < e2 && s2 < e1, `src${p} and dst${p} down at once`).toBe(false);
-    }
-  }
+  expect(downTogether(ev, pairs.map((p) => [`src${p}`, `dst${p}`] as const))).toEqual([]);
 }
 
 /** lab status shows each host's boot id, and a host down in a reboot (from the reboot command's answer until its sshd listens again). */

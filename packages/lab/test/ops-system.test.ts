@@ -2,13 +2,13 @@
  * ops.packages and ops.service against the lab's simulated rpm/dnf/systemctl: the simulated tools
  * themselves (in-process), then the bundled CLI on a lab's real sshd hosts.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labDown, labUp } from '../src/index';
+import { labUp } from '../src/index';
 import { marshal } from './cli';
 import { expectOk, testWorld } from './helpers';
-import { labTestNet } from './net';
+import { testLabs } from './labs';
 
 describe('the simulated rpm, dnf and systemctl', () => {
   it('rpm -q --qf formats the tags; missing packages say so', () => {
@@ -59,21 +59,13 @@ export default playbook({
 `;
 
 /** A loopback /24 of this process's own, clear of the default lab and the other suites. */
-const NET = labTestNet();
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs.splice(0)) {
-    await labDown({ dir }).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const { net: NET, newDir } = testLabs('ops-lab');
 
 const recap = (out: string, host: string) => new RegExp(`${host}\\s+: ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=0\\s+failed=0`).exec(out)?.slice(1);
 
 describe('ops.packages and ops.service on lab hosts', () => {
   it('--check --diff changes nothing; the first run installs, removes, starts, enables and restarts; the second is all ok', async () => {
-    const dir = mkdtempSync('/var/tmp/marshal-ops-lab-');
-    dirs.push(dir);
+    const dir = newDir();
     const up = await labUp({ dir, scenario: 'no-openvswitch', net: NET });
     const pb = join(dir, 'packages-services.ts');
     writeFileSync(pb, PLAYBOOK);

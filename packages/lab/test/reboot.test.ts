@@ -3,46 +3,19 @@
  * (enable-migration-mode by reboot and by firmware reset, enable-iommu) against real sshd hosts
  * that really drop their connections, checked against the lab's event log.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labDown, labUp } from '../src/index';
-import { marshal, ROOT } from './cli';
-import { labTestNet } from './net';
+import { labUp } from '../src/index';
+import { marshal } from './cli';
+import { PB, testLabs } from './labs';
+import { downTogether, labEvents } from './events';
 
-const PB = (name: string) => join(ROOT, 'playbooks', `${name}.ts`);
-const NET = labTestNet();
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs.splice(0)) {
-    await labDown({ dir }).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-type Event = { ms: number; host: string; event: string; detail?: string };
-const events = (dir: string): Event[] =>
-  (existsSync(join(dir, 'events.jsonl')) ? readFileSync(join(dir, 'events.jsonl'), 'utf8') : '')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Event);
-
-/** Each host's down intervals [down, up] from the event log. */
-function downIntervals(ev: Event[]): Map<string, [number, number][]> {
-  const out = new Map<string, [number, number][]>();
-  for (const e of ev) {
-    const list = out.get(e.host) ?? [];
-    if (e.event === 'down') list.push([e.ms, Infinity]);
-    if (e.event === 'up') list[list.length - 1]![1] = e.ms;
-    out.set(e.host, list);
-  }
-  return out;
-}
+const { net: NET, newDir } = testLabs('reboot');
 
 describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pairs)', () => {
   it('refuses without the opt-in, then applies migration mode by reboot and by firmware reset and the IOMMU args, never both hosts of a pair down', async () => {
-    const dir = mkdtempSync('/var/tmp/marshal-reboot-');
-    dirs.push(dir);
+    const dir = newDir();
     const up = await labUp({ dir, scenario: 'rollout', net: NET });
     const state = () => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).hosts;
     const inv = ['-i', up.inventory];
@@ -73,7 +46,7 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     const predictedMode = await marshal(['run', PB('enable-migration-mode'), ...inv, '--check', '--diff', '-e', 'allow_reboot=yes']);
     expect(predictedMode.code, predictedMode.stdout).toBe(0);
     expect(state()).toEqual(beforeCheck);
-    expect(events(dir).filter((e) => e.event === 'down')).toEqual([]);
+    expect(labEvents(dir).filter((e) => e.event === 'down')).toEqual([]);
 
     // 2. migration mode: pair 1 by reboot, pair 2 by firmware reset
     const byReboot = await marshal(['run', PB('enable-migration-mode'), ...inv, '--limit', 'src01:dst01', '-e', 'allow_reboot=yes'], { timeoutMs: 180_000 });
@@ -99,13 +72,10 @@ describe('rolling reboots and firmware resets on the lab (scenario rollout: 2 pa
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).not.toContain('changed:');
 
-    const ev = events(dir);
+    const ev = labEvents(dir);
     const reboots = ev.filter((e) => e.event === 'up').map((e) => e.host);
     expect(reboots).toEqual(['src01', 'dst01', 'src02', 'dst02']);
     expect(ev.filter((e) => e.event === 'fw-reset').map((e) => e.host).sort()).toEqual(['dst02', 'src02']);
-    const down = downIntervals(ev);
-    for (const [a, b] of [['src01', 'dst01'], ['src02', 'dst02']] as const) {
-      for (const [s1, e1] of down.get(a) ?? []) for (const [s2, e2] of down.get(b) ?? []) expect(s1 < e2 && s2 < e1, `${a} and ${b} down at once`).toBe(false);
-    }
+    expect(downTogether(ev, [['src01', 'dst01'], ['src02', 'dst02']])).toEqual([]);
   }, 600_000);
 });
