@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { World } from './model/world';
-import type { WorldState, ToolResult } from './model/types';
+import type { HostState, WorldState, ToolResult } from './model/types';
 import { labPaths, hostPaths, type DaemonInfo, type LabConfig } from './layout';
 import { daemonAddress } from './model/build';
 import { lookup } from './sysfs';
@@ -82,6 +82,18 @@ world.event = (host, event, detail) => {
   appendFileSync(paths.events, JSON.stringify(line) + '\n');
 };
 
+/** The booted host's sshd, tried 3 times (each failure logged): a start that timed out under load must not leave the host down for good. */
+async function bootSshd(name: string, host: HostState): Promise<SshdInfo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startHostSshd(paths, host, config.port, undefined, owner);
+    } catch (e) {
+      if (attempt >= 3 || shuttingDown) throw e;
+      log(`starting the sshd of ${name} after its reboot (attempt ${attempt}): ${(e as Error).message}`);
+    }
+  }
+}
+
 /** Down: every process of the host's namespace is killed (its SSH connections drop); up: booted, sshd started again. */
 async function rebootHost(name: string): Promise<void> {
   const host = world.host(name);
@@ -104,7 +116,7 @@ async function rebootHost(name: string): Promise<void> {
   world.changed?.();
   flush();
   if (shuttingDown) return; // `lab down` meanwhile: the host stays down
-  restarted.set(name, await startHostSshd(paths, host, config.port, undefined, owner));
+  restarted.set(name, await bootSshd(name, host));
   delete bootOf(host).down;
   world.changed?.();
   flush();

@@ -46,5 +46,6 @@ function bindsFor(paths: LabPaths, host: HostState): BindMount[] {
 /** Starts the host's sshd in a new mount namespace (its host key stays: known_hosts stay valid). */
 export function startHostSshd(paths: LabPaths, host: HostState, port: number, clientPub = readFileSync(`${paths.clientKey}.pub`, 'utf8').trim(), owner?: Owner): Promise<SshdInfo> {
   const hp = hostPaths(paths, host.name);
-  return startSshd({ dir: hp.sshd, address: host.address, port, authorizedKeys: [clientPub], home: hp.home, binds: bindsFor(paths, host), ...(owner ? { owner } : {}) });
+  // 30 s, not the harness's 10: a lab host booting while the machine runs other labs and suites
+  return startSshd({ dir: hp.sshd, address: host.address, port, authorizedKeys: [clientPub], home: hp.home, binds: bindsFor(paths, host), startTimeoutMs: 30_000, ...(owner ? { owner } : {}) });
 }
