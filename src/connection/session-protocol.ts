@@ -15,20 +15,25 @@
 /**
  * The loop. One command at a time. A small command's text is read by the `read` builtin (no
  * fork); a large one, and stdin, with `head -c`, which reads exactly N bytes from a pipe (GNU and
- * busybox alike); stdin is staged in a private 0700 directory made on first use. The command
- * runs through the login shell ($SHELL -c, as sshd runs an exec channel's command; /bin/sh when
- * the text means the same to every POSIX shell: cheaper to start, 2.0 vs 2.8 ms CPU) as its own
- * session and process group (setsid: a timeout kills the group, as in exec mode), writing
- * straight to the channel. Per command that is one fork, setsid and the shell: no helper process.
+ * busybox alike); stdin is staged in a private 0700 directory made on first use. Each command
+ * gets its own process group (a timeout kills the group, as in exec mode), and the loop prints
+ * the group's id on stderr before the command can write (the pgid line exec mode's wrapper prints).
+ * - Under bash (>= 4, when the host has it): job control (`set -m`) makes each command's
+ *   subshell a group of its own, so a command costs one fork and its own exec; a text that means
+ *   the same to every POSIX shell is eval'd there, any other runs through the login shell
+ *   ($SHELL -c, as sshd runs an exec channel's command). Measured on W(50,100): 0.69x the floor,
+ *   against 0.78x with setsid and /bin/sh per command.
+ * - Else (dash refuses job control without a tty): `setsid` and /bin/sh or $SHELL per command.
  * Exit 98/97/96: no setsid, no temp dir, a short read: the client falls back to exec channels.
  */
-export function sessionScript(token: string): string {
-  return `command -v setsid >/dev/null 2>&1 || exit 98
-d=
+export function sessionScript(token: string, pgidMarker: string): string {
+  if (!/^[@A-Za-z0-9:=_-]+$/.test(pgidMarker)) throw new Error(`session: unexpected pgid marker ${JSON.stringify(pgidMarker)}`);
+  return `d=
 marshal_cleanup() { if [ -n "$d" ]; then rm -rf "$d"; fi; }
 trap marshal_cleanup EXIT
 trap 'exit 1' HUP TERM PIPE
 sh=\${SHELL:-/bin/sh}
+if [ -n "\${BASHPID:-}" ] && set -m 2>/dev/null; then jc=1; else jc=; command -v setsid >/dev/null 2>&1 || exit 98; fi
 # a loop killed with SIGKILL ran no trap: its dir (named by its pid) goes when the next loop starts
 for x in "\${TMPDIR:-/tmp}"/marshal-session.*.*; do p=\${x##*/marshal-session.}; p=\${p%%.*}; [ -d "$x" ] && ! kill -0 "$p" 2>/dev/null && rm -rf "$x"; done 2>/dev/null
 printf '@@MARSHAL-SESSION:%s:%s@@\\n' '${token}' "$$"
@@ -46,8 +51,15 @@ while read -r kind cl il nonce how; do
     [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.$$.XXXXXX") || exit 97
     i=$d/i; head -c "$il" >"$i" || exit 96
   fi
-  run=$sh; if [ "$how" = p ]; then run=/bin/sh; fi
-  setsid "$run" -c "$cmd" <"$i"
+  if [ -z "$jc" ]; then
+    run=$sh; if [ "$how" = p ]; then run=/bin/sh; fi
+    setsid "$run" -c "printf '%s%s@@\\\\n' '${pgidMarker}' \\"\\$\\$\\" >&2
+$cmd" <"$i"
+  elif [ "$how" = p ]; then
+    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; unset nonce; eval "$cmd" ) <"$i"
+  else
+    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; exec "$sh" -c "$cmd" ) <"$i"
+  fi
   rc=$?
   printf '@@MARSHAL-END:%s:%s@@\\n' "$nonce" "$rc"
   printf '@@MARSHAL-END:%s@@\\n' "$nonce" >&2
@@ -55,27 +67,31 @@ done
 `;
 }
 
-/** The exec channel's command: starts /bin/sh and has it read and run the loop from stdin. */
+/**
+ * The exec channel's command: starts /bin/sh, which reads the loop from stdin and runs it
+ * under bash when the host has it (job control, see above), else itself.
+ */
 export function bootstrapCommand(script: string): string {
   // No ' \ ! or newline in it: csh, fish and every POSIX shell pass it to /bin/sh unchanged.
-  return `exec /bin/sh -c 'eval "$(head -c ${Buffer.byteLength(script)})"'`;
+  // --norc: Debian's bash sources ~/.bashrc when it thinks sshd started it (stdin a socket, SHLVL unset).
+  return `exec /bin/sh -c 's="$(head -c ${Buffer.byteLength(script)})"; command -v bash >/dev/null 2>&1 && exec bash --norc --noprofile -c "$s" bash; eval "$s"'`;
 }
 
 /** Commands up to this size go as lines for the `read` builtin (a syscall a byte), larger ones through `head -c`. */
 export const LINES_MAX_BYTES = 8192;
 
 /**
- * One request: header line (`L <lines>` or `B <bytes>`, the stdin's bytes, the nonce), the
- * command text, then its stdin. As lines, the text gets a final newline (the shell does not mind).
+ * One request: header line (`L <lines>` or `B <bytes>`, the stdin's bytes, the nonce) and the
+ * command text in one buffer (one SSH packet: each packet wakes sshd and the loop), then its
+ * stdin. As lines, the text gets a final newline (the shell does not mind).
  */
 export function encodeRequest(text: string, stdin: string | Buffer | undefined, nonce: string, portable = false): Buffer[] {
   const asLines = Buffer.byteLength(text) <= LINES_MAX_BYTES;
   const cmd = Buffer.from(asLines && !text.endsWith('\n') ? `${text}\n` : text);
   const count = asLines ? cmd.reduce((n, b) => (b === 0x0a ? n + 1 : n), 0) : cmd.length;
   const input = stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin);
-  const parts: Buffer[] = [Buffer.from(`${asLines ? 'L' : 'B'} ${count} ${input.length} ${nonce} ${portable ? 'p' : 'l'}\n`), cmd];
-  if (input.length > 0) parts.push(input);
-  return parts;
+  const head = Buffer.concat([Buffer.from(`${asLines ? 'L' : 'B'} ${count} ${input.length} ${nonce} ${portable ? 'p' : 'l'}\n`), cmd]);
+  return input.length > 0 ? [head, input] : [head];
 }
 
 /** Finds the session's hello line on stdout; bytes before it (a login script's banner) are skipped. */

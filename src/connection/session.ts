@@ -70,9 +70,9 @@ export class RemoteSession {
   private constructor(private readonly channel: ClientChannel) {}
 
   /** The exec channel's command line for a new session; `start` sends the loop itself. */
-  static newToken(): { token: string; command: string; script: string } {
+  static newToken(pgidMarker: string): { token: string; command: string; script: string } {
     const token = randomBytes(8).toString('hex');
-    const script = sessionScript(token);
+    const script = sessionScript(token, pgidMarker);
     return { token, command: bootstrapCommand(script), script };
   }
 

@@ -395,12 +395,13 @@ export class SshConnection implements Connection {
     return this.run(command, wrapped.text, become, opts);
   }
 
-  /** The same wrapped text as an exec channel gets (pgid line, become, env), run by a session's loop. */
-  private runInSession(command: string, text: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
+  /** Runs the command in a session's loop: the exec text (`execText`, for the fallback) less the pgid line, which the loop prints. */
+  private runInSession(command: string, execText: string, become: BecomeSpec | undefined, opts: ExecOptions): Promise<ExecResult> {
+    const text = wrapCommand({ command, reportPgid: true, pgidByRunner: true, become, env: opts.env }, this.markers).text;
     const secrets = [become?.password, this.spec.password];
     const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: false }, limit, secrets);
-    const fallback = (): Promise<ExecResult> => this.run(command, text, become, opts);
+    const fallback = (): Promise<ExecResult> => this.run(command, execText, become, opts);
     // sudo runs the command with /bin/sh, and one exec'd external command needs no particular shell
     const portable = become !== undefined || execIfSimple(command) !== command;
     return runInSession(this.sessionHost!, { command, text, stdin: opts.stdin, portable, capture, become: become !== undefined, secrets, timeoutMs: opts.timeoutMs, signal: opts.signal, fallback });
@@ -417,7 +418,7 @@ export class SshConnection implements Connection {
         this.sem.release();
         throw this.lostFailure('(persistent session)');
       }
-      const { token, command, script } = RemoteSession.newToken();
+      const { token, command, script } = RemoteSession.newToken(this.markers.pgid);
       let ch: ClientChannel;
       try {
         ch = await new Promise<ClientChannel>((res, rej) => client.exec(command, (err, c) => (err ? rej(err) : res(c))));

@@ -21,6 +21,8 @@ export interface WrapInput {
   command: string;
   /** Report `$$` of the outer shell on stderr (ssh: we cannot see the remote pid otherwise). */
   reportPgid: boolean;
+  /** With reportPgid: whatever runs the text prints the pgid line (the persistent session's loop), the text does not. */
+  pgidByRunner?: boolean;
   become?: BecomeSpec;
   env?: Record<string, string>;
 }
@@ -83,7 +85,7 @@ export function execIfSimple(command: string): string {
 
 export function wrapCommand(input: WrapInput, markers: Markers): Wrapped {
   let text = '';
-  if (input.reportPgid) text += `printf '%s%s@@\\n' ${quote(markers.pgid)} "$$" >&2\n`;
+  if (input.reportPgid && !input.pgidByRunner) text += `printf '%s%s@@\\n' ${quote(markers.pgid)} "$$" >&2\n`;
   if (input.become) {
     const b = input.become;
     if (b.method !== undefined && b.method !== 'sudo') throw new UsageError(`become method ${String(b.method)} is not supported (only sudo)`);

@@ -10,6 +10,7 @@ import { bootstrapCommand, encodeRequest, EndScanner, HelloScanner, sessionScrip
 
 const TOKEN = '0123456789abcdef';
 const NONCE = 'ffeeddccbbaa99887766554433221100';
+const PGID = '@@MARSHAL:0011223344556677:PGID=';
 
 /** Feeds `bytes` to a scanner in chunks of the given sizes (cycled): the data passed on, the end, what followed. */
 function scan(s: EndScanner, bytes: Buffer, sizes: number[]): { data: Buffer; rest?: Buffer } {
@@ -79,40 +80,65 @@ describe('session framing (client side)', () => {
   });
 
   it('bootstraps with a command line any login shell passes on unchanged', () => {
-    const cmd = bootstrapCommand(sessionScript(TOKEN));
-    expect(cmd).toMatch(/^exec \/bin\/sh -c 'eval "\$\(head -c \d+\)"'$/);
+    const cmd = bootstrapCommand(sessionScript(TOKEN, PGID));
+    expect(cmd).toMatch(/^exec \/bin\/sh -c 's="\$\(head -c \d+\)"; .*eval "\$s"'$/);
     expect(cmd.slice(cmd.indexOf("'") + 1, -1)).not.toMatch(/['\\!\n]/);
   });
 });
 
-describe('session loop (the sh script, run locally by /bin/sh)', () => {
-  it('runs requests one after another: any bytes, stdin, exit status, large command text, own process group', () => {
-    const script = sessionScript(TOKEN);
-    const bin = randomBytes(3000);
-    const nonces = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)];
-    const input = Buffer.concat([
-      Buffer.from(script),
-      ...encodeRequest('cat; echo err >&2; exit 5', bin, nonces[0]!),
-      ...encodeRequest('printf x; ps -o pgid= -p $$ >&2', undefined, nonces[1]!),
-      ...encodeRequest(`printf '%s' '${'y'.repeat(9000)}'\n  echo '  two \\ lines '`, undefined, nonces[2]!),
-    ]);
-    const r = spawnSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], { input, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh' } });
-    let out: Buffer = new HelloScanner(TOKEN).push(r.stdout)!.rest;
-    let err: Buffer = r.stderr;
-    const results = nonces.map((n) => {
-      const o = new EndScanner(n, true);
-      const e = new EndScanner(n, false);
-      const ro = o.push(out);
-      const re = e.push(err);
-      out = ro.rest!;
-      err = re.rest!;
-      return { stdout: ro.data, stderr: re.data.toString(), status: o.status };
+/** Runs the loop under `shell` with these requests on stdin; per request its stdout, stderr (pgid line apart), status. */
+function runLoop(shell: string, requests: Buffer[], nonces: string[]) {
+  const r = spawnSync(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', sessionScript(TOKEN, PGID), 'bash'], { input: Buffer.concat(requests), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh' } });
+  let out: Buffer = new HelloScanner(TOKEN).push(r.stdout)!.rest;
+  let err: Buffer = r.stderr;
+  const results = nonces.map((n) => {
+    const o = new EndScanner(n, true);
+    const e = new EndScanner(n, false);
+    const ro = o.push(out);
+    const re = e.push(err);
+    out = ro.rest!;
+    err = re.rest!;
+    const m = new RegExp(`^${PGID}(\\d+)@@\n`).exec(re.data.toString());
+    return { stdout: ro.data, stderr: re.data.toString().slice(m?.[0].length ?? 0), status: o.status, pgid: Number(m?.[1]) };
+  });
+  return { results, left: out.length + err.length, loop: r };
+}
+
+describe('session loop (the sh script, run locally by dash and by bash)', () => {
+  const hasBash = spawnSync('bash', ['-c', 'true']).status === 0;
+  for (const shell of ['/bin/sh', ...(hasBash ? ['bash'] : [])]) {
+    it(`${shell}: runs requests one after another: any bytes, stdin, exit status, large command text, own process group`, () => {
+      const bin = randomBytes(3000);
+      const nonces = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32), 'd'.repeat(32)];
+      const { results, left } = runLoop(shell, [
+        ...encodeRequest('cat; echo err >&2; exit 5', bin, nonces[0]!),
+        ...encodeRequest('printf x; ps -o pgid= -p $$ >&2', undefined, nonces[1]!),
+        ...encodeRequest(`printf '%s' '${'y'.repeat(9000)}'\n  echo '  two \\ lines '`, undefined, nonces[2]!),
+        // portable: bash evals it in the command's subshell, which the exec keeps (same pid, own group)
+        ...encodeRequest("exec /bin/sh -c 'ps -o pid=,pgid= -p $$'", undefined, nonces[3]!, true),
+      ], nonces);
+      expect(results[0]).toMatchObject({ stdout: bin, stderr: 'err\n', status: 5 });
+      expect(results[1]!.stdout.toString()).toBe('x');
+      const pgid = Number(results[1]!.stderr.trim());
+      expect(pgid).toBe(results[1]!.pgid); // the pgid line names the command's group
+      expect(pgid).not.toBe(process.pid); // its own process group
+      expect(results[2]).toMatchObject({ stdout: Buffer.from(`${'y'.repeat(9000)}  two \\ lines \n`), stderr: '', status: 0 });
+      const [pid, group] = results[3]!.stdout.toString().trim().split(/\s+/).map(Number);
+      expect([pid, group]).toEqual([results[3]!.pgid, results[3]!.pgid]);
+      expect(left).toBe(0);
     });
-    expect(results[0]).toEqual({ stdout: bin, stderr: 'err\n', status: 5 });
-    expect(results[1]!.stdout.toString()).toBe('x');
-    expect(Number(results[1]!.stderr.trim())).not.toBe(process.pid); // its own process group
-    expect(results[2]).toEqual({ stdout: Buffer.from(`${'y'.repeat(9000)}  two \\ lines \n`), stderr: '', status: 0 });
-    expect(out.length + err.length).toBe(0);
+  }
+
+  it('the bootstrap reads the loop from stdin and runs it (under bash when there is one)', () => {
+    const script = sessionScript(TOKEN, PGID);
+    const nonce = 'e'.repeat(32);
+    const r = spawnSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], {
+      input: Buffer.concat([Buffer.from(script), ...encodeRequest('echo "${BASH_VERSION:+bash}"', undefined, nonce)]),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh' },
+    });
+    const out = new EndScanner(nonce, true).push(new HelloScanner(TOKEN).push(r.stdout)!.rest);
+    expect(out.data.toString()).toBe('\n'); // the command itself ran by $SHELL (/bin/sh), not the loop's shell
+    expect(r.stderr.toString()).toMatch(new RegExp(`^${PGID}\\d+@@\n`));
   });
 });
 
@@ -123,7 +149,7 @@ describe('session loop: temp dirs of loops killed without their trap', () => {
       const dead = spawnSync('/bin/sh', ['-c', 'echo $$']).stdout.toString().trim(); // a pid that has exited
       mkdirSync(join(tmp, `marshal-session.${dead}.AbCdEf`));
       mkdirSync(join(tmp, `marshal-session.${process.pid}.GhIjKl`));
-      const script = sessionScript(TOKEN);
+      const script = sessionScript(TOKEN, PGID);
       const input = Buffer.concat([Buffer.from(script), ...encodeRequest('ls "$TMPDIR"', 'stdin makes a dir', 'd'.repeat(32))]);
       const r = spawnSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], { input, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh', TMPDIR: tmp } });
       const listed = r.stdout.toString();
