@@ -22,10 +22,10 @@ export function parseSessionMode(value: unknown, where: string): SessionMode {
   throw new UsageError(`${where} must be one of ${SESSION_MODES.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
-/** The mode when neither the spec nor a flag says: $MARSHAL_SESSION (read here too, for embedders and tests), else exec. */
+/** The mode when neither the spec nor a flag says: $MARSHAL_SESSION (read here too, for embedders and tests), else persistent. */
 export function defaultSessionMode(): SessionMode {
   const v = process.env.MARSHAL_SESSION;
-  return v === undefined || v === '' ? 'exec' : parseSessionMode(v, 'MARSHAL_SESSION');
+  return v === undefined || v === '' ? 'persistent' : parseSessionMode(v, 'MARSHAL_SESSION');
 }
 
 /** The session could not start on this host (no POSIX sh, no setsid, no temp dir): use exec channels. */

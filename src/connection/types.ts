@@ -40,7 +40,7 @@ export interface ConnectionSpec {
   become?: { enabled: boolean; user: string; password?: string; method?: 'sudo' };
   /**
    * 'persistent': commands run in a few long-lived sh loops per host (one channel each);
-   * 'exec': one channel per command. Default: $MARSHAL_SESSION, else exec.
+   * 'exec': one channel per command. Default: $MARSHAL_SESSION, else persistent.
    */
   session?: 'persistent' | 'exec';
   /** Bytes of stdout and of stderr kept per command (head and tail; default 1 MiB each). */
