@@ -12,6 +12,17 @@ function aliases(from: (p: string) => string) {
   ];
 }
 
+/** Connection and fault tests whose paths differ between the two session modes (~40 s more). */
+const EXEC_MODE_FILES = [
+  'test/connection/ssh-exec.test.ts',
+  'test/connection/ssh-output.test.ts',
+  'test/connection/ssh-become.test.ts',
+  'test/connection/ssh-sessions.test.ts',
+  'test/faults/lifecycle.test.ts',
+  'test/faults/session-faults.test.ts',
+  'test/faults/interrupt.test.ts',
+];
+
 // One command for the whole suite: the core's tests and every workspace package's (packages/*/vitest.config.mts).
 export default defineConfig({
   test: {
@@ -26,6 +37,12 @@ export default defineConfig({
         // exact matches: a plain 'marshal' key would also rewrite 'marshal/runner' as a prefix
         resolve: { alias: aliases(at) },
         test: { name: 'core', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        resolve: { alias: aliases(at) },
+        // persistent sessions are the default; these files run again with a channel per command (--session exec)
+        test: { name: 'exec-mode', include: EXEC_MODE_FILES, env: { MARSHAL_SESSION: 'exec' }, testTimeout: 60_000, hookTimeout: 120_000 },
       },
       {
         extends: true,

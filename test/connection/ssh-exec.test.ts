@@ -7,6 +7,12 @@ import { connectedHost } from './helpers';
 const host = connectedHost();
 
 describe('SshConnection exec', () => {
+  it('runs in the session mode of its vitest project: persistent by default, a channel per command with MARSHAL_SESSION=exec', async () => {
+    // an exec channel's shell is a child of sshd; a persistent session's command, of the session's loop (a shell)
+    const parent = await host.conn.exec('ps -o comm= -p $PPID');
+    expect(parent.stdout.trim()).toBe(process.env.MARSHAL_SESSION === 'exec' ? 'sshd' : 'bash');
+  });
+
   it('returns stdout, stderr and the exit code', async () => {
     const r = await host.conn.exec('echo out; echo err >&2; exit 3');
     expect(r).toMatchObject({ stdout: 'out\n', stderr: 'err\n', exitCode: 3, command: 'echo out; echo err >&2; exit 3' });
