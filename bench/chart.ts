@@ -63,8 +63,8 @@ function barsPanel(b: Box, r: Results): string[] {
   const ticks = logTicks(Math.min(...vals) * 0.8, Math.max(...vals) * 1.25);
   const lo = Math.log10(ticks[0]!);
   const hi = Math.log10(ticks[ticks.length - 1]!);
-  const left = b.x + 190;
-  const width = b.w - 200;
+  const left = b.x + 230;
+  const width = b.w - 240;
   const px = (v: number): number => left + ((Math.log10(v) - lo) / (hi - lo)) * width;
   for (const t of ticks) {
     out.push(`<line x1="${px(t)}" y1="${b.y}" x2="${px(t)}" y2="${b.y + b.h}" stroke="#e5e7eb"/>`);
@@ -87,6 +87,8 @@ function barsPanel(b: Box, r: Results): string[] {
 
 interface Line {
   label: string;
+  /** The legend's text when it says more than the label (e.g. Marshal's session mode). */
+  legend?: string;
   points: [number, number][];
   dashed?: boolean;
 }
@@ -122,7 +124,7 @@ function linePanel(b: Box, title: string, xLabel: string, yLabel: string, lines:
       if (l.label === 'marshal') out.push(text(px(p[0]) + 5, py(p[1]) - 7, fmt(p[1]), { size: 10, fill: color }));
     }
     out.push(`<line x1="${b.x + 12}" y1="${b.y + 16 + i * 16}" x2="${b.x + 32}" y2="${b.y + 16 + i * 16}" stroke="${color}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
-    out.push(text(b.x + 38, b.y + 20 + i * 16, l.label, { size: 11 }));
+    out.push(text(b.x + 38, b.y + 20 + i * 16, l.legend ?? l.label, { size: 11 }));
   });
   return out;
 }
@@ -139,7 +141,7 @@ export function renderChart(r: Results): string {
   const rss = (e: Series): number => e.median.peakRss / 1e6;
   // Every line panel compares the same two contenders: Marshal solid, the floor dashed.
   const vsFloor = (list: Series[], key: 'n' | 's', value: (e: Series) => number) => [
-    { label: 'marshal', points: pts(list, 'marshal', key, value) },
+    { label: 'marshal', legend: `marshal (${r.sessions?.series ?? 'exec'} mode)`, points: pts(list, 'marshal', key, value) },
     { label: 'floor', points: pts(list, 'floor', key, value), dashed: true },
   ];
   const m = r.machine;
