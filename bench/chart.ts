@@ -1,13 +1,15 @@
 /**
- * docs/benchmarks.svg, hand-written SVG (no charting dependency): four panels — the three
- * contenders on W(50,10) (log scale), Marshal's wall time and peak RSS as N grows, and wall
- * time as S grows, with the floor drawn alongside for reference.
+ * docs/benchmarks.svg, hand-written SVG (no charting dependency): the contenders on W(50,10)
+ * and W(50,100) (a bar each, log scale; Marshal's persistent and exec modes both), then
+ * Marshal's wall time and peak RSS as N grows and as S grows, with the floor alongside.
  */
-import type { Results, Series } from './report';
+import { shortName, type Results, type Series } from './report';
 
 const W = 960;
-const H = 700;
-const COLORS: Record<string, string> = { floor: '#6b7280', marshal: '#2563eb', mitogen: '#f59e0b', ansible: '#dc2626' };
+/** The bars panel's height: 7 bars on W(50,10) and 3 on W(50,100) at ~24 px each. */
+const BARS_H = 240;
+const H = 550 + BARS_H;
+const COLORS: Record<string, string> = { floor: '#6b7280', marshal: '#2563eb', 'marshal-exec': '#7c3aed', mitogen: '#f59e0b', ansible: '#dc2626' };
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif"';
 
 interface Box {
@@ -51,16 +53,18 @@ function frame(b: Box, title: string, xLabel: string, yLabel: string): string[] 
   ];
 }
 
-/** Horizontal bars on a log axis: the contenders differ by more than an order of magnitude. */
-function barsPanel(b: Box, series: Series[]): string[] {
-  const out = frame(b, `W(${series[0]?.n ?? '?'},${series[0]?.s ?? '?'}): whole-process wall time (median, log scale)`, 'seconds (log scale)', '');
+/** Horizontal bars on a log axis (the contenders differ by more than an order of magnitude), grouped by workload. */
+function barsPanel(b: Box, r: Results): string[] {
+  const series = r.contenders;
+  const loads = [...new Set(series.map((e) => `W(${e.n},${e.s})`))];
+  const out = frame(b, `${loads.join(' and ') || 'W(?,?)'}: whole-process wall time (median, log scale)`, 'seconds (log scale)', '');
   if (!series.length) return out;
   const vals = series.map((e) => e.median.wallMs / 1000);
   const ticks = logTicks(Math.min(...vals) * 0.8, Math.max(...vals) * 1.25);
   const lo = Math.log10(ticks[0]!);
   const hi = Math.log10(ticks[ticks.length - 1]!);
-  const left = b.x + 70;
-  const width = b.w - 80;
+  const left = b.x + 230;
+  const width = b.w - 240;
   const px = (v: number): number => left + ((Math.log10(v) - lo) / (hi - lo)) * width;
   for (const t of ticks) {
     out.push(`<line x1="${px(t)}" y1="${b.y}" x2="${px(t)}" y2="${b.y + b.h}" stroke="#e5e7eb"/>`);
@@ -71,7 +75,8 @@ function barsPanel(b: Box, series: Series[]): string[] {
     const v = vals[i]!;
     const y = b.y + i * band + band * 0.2;
     const h = band * 0.6;
-    out.push(text(b.x + 8, y + h / 2 + 4, e.label, { size: 12, weight: '600', fill: COLORS[e.label] ?? '#111827' }));
+    if (i > 0 && (series[i - 1]!.n !== e.n || series[i - 1]!.s !== e.s)) out.push(`<line x1="${b.x}" y1="${(b.y + i * band).toFixed(1)}" x2="${b.x + b.w}" y2="${(b.y + i * band).toFixed(1)}" stroke="#9ca3af"/>`);
+    out.push(text(b.x + 8, y + h / 2 + 4, `W(${e.n},${e.s}) ${shortName(r, e.label)}`, { size: 12, weight: '600', fill: COLORS[e.label] ?? '#111827' }));
     out.push(`<rect x="${left}" y="${y.toFixed(1)}" width="${Math.max(1, px(v) - left).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[e.label] ?? '#9ca3af'}"/>`);
     const label = `${fmt(v)} s · ${(e.median.peakRss / 1e6).toFixed(0)} MB`;
     const inside = px(v) - left > 150;
@@ -82,6 +87,8 @@ function barsPanel(b: Box, series: Series[]): string[] {
 
 interface Line {
   label: string;
+  /** The legend's text when it says more than the label (e.g. Marshal's session mode). */
+  legend?: string;
   points: [number, number][];
   dashed?: boolean;
 }
@@ -117,7 +124,7 @@ function linePanel(b: Box, title: string, xLabel: string, yLabel: string, lines:
       if (l.label === 'marshal') out.push(text(px(p[0]) + 5, py(p[1]) - 7, fmt(p[1]), { size: 10, fill: color }));
     }
     out.push(`<line x1="${b.x + 12}" y1="${b.y + 16 + i * 16}" x2="${b.x + 32}" y2="${b.y + 16 + i * 16}" stroke="${color}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
-    out.push(text(b.x + 38, b.y + 20 + i * 16, l.label, { size: 11 }));
+    out.push(text(b.x + 38, b.y + 20 + i * 16, l.legend ?? l.label, { size: 11 }));
   });
   return out;
 }
@@ -134,7 +141,7 @@ export function renderChart(r: Results): string {
   const rss = (e: Series): number => e.median.peakRss / 1e6;
   // Every line panel compares the same two contenders: Marshal solid, the floor dashed.
   const vsFloor = (list: Series[], key: 'n' | 's', value: (e: Series) => number) => [
-    { label: 'marshal', points: pts(list, 'marshal', key, value) },
+    { label: 'marshal', legend: `marshal (${r.sessions?.series ?? 'exec'} mode)`, points: pts(list, 'marshal', key, value) },
     { label: 'floor', points: pts(list, 'floor', key, value), dashed: true },
   ];
   const m = r.machine;
@@ -144,13 +151,13 @@ export function renderChart(r: Results): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT}>`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     text(20, 26, `Marshal benchmark — ${m.date.slice(0, 10)}, ${m.cores} cores, Node ${m.node}, ${m.ansible.split(' ')[0] ? 'ansible-core ' + m.ansible.replace(/^\[core\s*/, '').replace(/\].*$/, '') : ''}${r.quick ? ' (quick run)' : ''}`, { size: 15, weight: '700' }),
-    ...barsPanel({ x: 70, y: 70, w: W - 110, h: 150 }, r.contenders.filter((e) => e.n === r.contenders[0]!.n && e.s === r.contenders[0]!.s)),
-    ...linePanel({ x: 70, y: 300, w: 380, h: 140 }, `Wall time as N grows (S=${nS})`, 'hosts N', 'seconds', vsFloor(r.nSeries, 'n', wall)),
-    ...linePanel({ x: 550, y: 300, w: 380, h: 140 }, `Peak RSS as N grows (S=${nS})`, 'hosts N', 'MB', vsFloor(r.nSeries, 'n', rss), {
+    ...barsPanel({ x: 70, y: 70, w: W - 110, h: BARS_H }, r),
+    ...linePanel({ x: 70, y: 150 + BARS_H, w: 380, h: 140 }, `Wall time as N grows (S=${nS})`, 'hosts N', 'seconds', vsFloor(r.nSeries, 'n', wall)),
+    ...linePanel({ x: 550, y: 150 + BARS_H, w: 380, h: 140 }, `Peak RSS as N grows (S=${nS})`, 'hosts N', 'MB', vsFloor(r.nSeries, 'n', rss), {
       guide: { y: 250, label: 'target: 250 MB' },
     }),
-    ...linePanel({ x: 70, y: 510, w: 380, h: 130 }, `Wall time as S grows (N=${sN})`, 'steps S (log scale)', 'seconds', vsFloor(r.sSeries, 's', wall), { logX: true }),
-    ...linePanel({ x: 550, y: 510, w: 380, h: 130 }, `Peak RSS as S grows (N=${sN})`, 'steps S (log scale)', 'MB', vsFloor(r.sSeries, 's', rss), { logX: true }),
+    ...linePanel({ x: 70, y: 360 + BARS_H, w: 380, h: 130 }, `Wall time as S grows (N=${sN})`, 'steps S (log scale)', 'seconds', vsFloor(r.sSeries, 's', wall), { logX: true }),
+    ...linePanel({ x: 550, y: 360 + BARS_H, w: 380, h: 130 }, `Peak RSS as S grows (N=${sN})`, 'steps S (log scale)', 'MB', vsFloor(r.sSeries, 's', rss), { logX: true }),
     '</svg>',
     '',
   ];

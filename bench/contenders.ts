@@ -1,6 +1,6 @@
 /**
- * The three contenders for W(N, S): their playbooks/programs and the exact command each one
- * is timed with. Everything generated lives in bench/.work (inside the repo, so the Marshal
+ * The contenders for W(N, S) (floor, Marshal in its two session modes, Ansible+Mitogen,
+ * Ansible): their playbooks/programs and the exact command each one is timed with. Everything generated lives in bench/.work (inside the repo, so the Marshal
  * playbook resolves `marshal` by package self-reference).
  */
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
@@ -53,6 +53,18 @@ export function ansiblePlaybook(dir: string, steps: number): string {
 
 export function marshal(repo: string, playbookFile: string, inventory: string, forks: number, extra: string[] = []): Invocation {
   return { argv: [process.execPath, join(repo, 'dist/cli/marshal.js'), 'run', playbookFile, '-i', inventory, '--forks', String(forks), ...extra], cwd: repo };
+}
+
+export type SessionMode = 'persistent' | 'exec';
+
+/** The session mode `marshal run` uses without --session: $MARSHAL_SESSION, else the built CLI's settings default. */
+export function defaultSession(repo: string): SessionMode {
+  const env = process.env.MARSHAL_SESSION;
+  // The built CLI being timed, not src: its default is what the N and S series run with.
+  const { SETTINGS } = require(join(repo, 'dist/config/settings.js')) as { SETTINGS: { key: string; default?: unknown }[] };
+  const d = env || SETTINGS.find((x) => x.key === 'session')?.default;
+  if (d !== 'persistent' && d !== 'exec') throw new Error(`bench: ${env ? 'MARSHAL_SESSION' : 'the session default in dist/config/settings.js'} is ${JSON.stringify(d)}, not persistent or exec`);
+  return d;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** docs/benchmarks.md from the figures of one bench run: tables, targets met or missed, method. */
 import type { MachineInfo } from './machine';
 import type { HtmlBench } from './html';
+import type { SessionMode } from './contenders';
 
 export interface Sample {
   wallMs: number;
@@ -26,6 +27,12 @@ export interface Results {
   notes: string[];
   quick: boolean;
   runs: number;
+  /**
+   * Marshal's session modes: the `marshal` contender's (`marshal-exec` is always exec) and the
+   * N and S series' (the CLI default). Absent in results from before both modes were measured:
+   * then `marshal` ran in exec mode, the default then, and there is no `marshal-exec`.
+   */
+  sessions?: { contenders: SessionMode; series: SessionMode };
   contenders: Series[];
   nSeries: Series[];
   sSeries: Series[];
@@ -54,24 +61,45 @@ function find(list: Series[], label: string, n?: number, s?: number): Series | u
   return list.find((e) => e.label === label && (n === undefined || e.n === n) && (s === undefined || e.s === s));
 }
 
-/** Head-to-head targets on the first W(N, S) of the run (W(50,10)): the floor, Ansible+Mitogen, Ansible. */
+/** Which contender label holds each Marshal session mode in these results (old results: `marshal` was exec mode). */
+export function modeLabels(r: Results): { persistent?: string; exec?: string } {
+  if (!r.sessions) return { exec: 'marshal' };
+  return r.sessions.contenders === 'persistent' ? { persistent: 'marshal', exec: 'marshal-exec' } : { exec: 'marshal' };
+}
+
+/** The head-to-head workloads of the run in order (W(50,10), then W(50,100)). */
+function workloads(r: Results): { n: number; s: number }[] {
+  return [...new Map(r.contenders.map((e) => [`${e.n},${e.s}`, { n: e.n, s: e.s }])).values()];
+}
+
+/**
+ * Issue 15's head-to-head targets: Marshal persistent at most 0.5x the floor on W(50,100) (any S
+ * of 100 or more after the first workload) and 0.8x on the first, W(50,10); exec mode within
+ * 1.14x there (issue 11: no worse than before the sessions refactor, 1.07-1.14x); Ansible+Mitogen
+ * and Ansible at least 15x and 30x Marshal's time on the first workload.
+ */
 function contenderTargets(r: Results): Target[] {
   const out: Target[] = [];
-  const first = r.contenders[0];
+  const all = workloads(r);
+  const first = all[0];
   if (!first) return out;
-  const at = (label: string) => find(r.contenders, label, first.n, first.s);
-  const floor = at('floor');
-  const marshal = at('marshal');
-  const w = `W(${first.n},${first.s})`;
-  if (floor && marshal) {
-    const ratio = marshal.median.wallMs / floor.median.wallMs;
-    out.push({ what: `${w} Marshal vs floor`, goal: 'within 1.2x', measured: `${s2(marshal.median.wallMs)} vs ${s2(floor.median.wallMs)} = ${x(ratio)}`, met: ratio <= 1.2 });
-  }
+  const modes = modeLabels(r);
+  const vsFloor = (w: { n: number; s: number }, label: string | undefined, name: string, goal: number, wording: string): void => {
+    const floor = find(r.contenders, 'floor', w.n, w.s);
+    const m = label === undefined ? undefined : find(r.contenders, label, w.n, w.s);
+    if (!floor || !m) return;
+    const ratio = m.median.wallMs / floor.median.wallMs;
+    out.push({ what: `W(${w.n},${w.s}) Marshal ${name} vs floor`, goal: wording, measured: `${s2(m.median.wallMs)} vs ${s2(floor.median.wallMs)} = ${x(ratio)}`, met: ratio <= goal });
+  };
+  for (const w of all.slice(1).filter((e) => e.s >= 100)) vsFloor(w, modes.persistent, 'persistent', 0.5, 'at most 0.5x');
+  vsFloor(first, modes.persistent, 'persistent', 0.8, 'at most 0.8x');
+  vsFloor(first, modes.exec, 'exec mode', 1.14, 'within 1.14x (no worse than before the sessions refactor, issue 11: 1.07-1.14x)');
+  const marshal = find(r.contenders, 'marshal', first.n, first.s);
   for (const [label, name, times] of [['mitogen', 'Ansible+Mitogen', 15], ['ansible', 'Ansible', 30]] as const) {
-    const other = at(label);
+    const other = find(r.contenders, label, first.n, first.s);
     if (!other || !marshal) continue;
     const ratio = other.median.wallMs / marshal.median.wallMs;
-    out.push({ what: `${w} ${name} vs Marshal`, goal: `Marshal at least ${times}x faster`, measured: `${s2(other.median.wallMs)} vs ${s2(marshal.median.wallMs)} = ${x(ratio)}`, met: ratio >= times });
+    out.push({ what: `W(${first.n},${first.s}) ${name} vs Marshal`, goal: `Marshal at least ${times}x faster`, measured: `${s2(other.median.wallMs)} vs ${s2(marshal.median.wallMs)} = ${x(ratio)}`, met: ratio >= times });
   }
   return out;
 }
@@ -192,12 +220,15 @@ function limits(r: Results): string[] {
     const steps = many.m.s - few.m.s;
     const perM = (many.m.median.wallMs - few.m.median.wallMs) / (steps * n);
     const perF = (many.f.median.wallMs - few.f.median.wallMs) / (steps * n);
+    const mode = r.sessions?.series ?? 'exec';
     out.push(
-      `- **Mostly a constant.** At S=${few.m.s} (N=${n}) Marshal takes ${(constant / 1000).toFixed(2)} s more than the floor; each further host-step costs ` +
+      `- **A constant and a cost per host-step.** At S=${few.m.s} (N=${n}) Marshal (${mode} mode) takes ${(Math.abs(constant) / 1000).toFixed(2)} s ${constant >= 0 ? 'more' : 'less'} than the floor; each further host-step costs ` +
         `${perM.toFixed(2)} ms for Marshal and ${perF.toFixed(2)} ms for the floor (S=${few.m.s} to S=${many.m.s}). The constant is start-up (Node plus yargs, ` +
         'Marshal and node-ssh, one bundled file, ~0.07 s more than the floor\'s Node plus ssh2 before the first connection, measured with `process.cpuUsage` ' +
-        `at the PLAY line), loading the inventory and the (cached) playbook, and closing ${n} connections with a DISCONNECT each at the end; per command, ` +
-        'Marshal also sends EOF, reads one more stderr line (the process-group marker that lets a timeout kill the remote command) and keeps a result record.',
+        `at the PLAY line), loading the inventory and the (cached) playbook, ${mode === 'persistent' ? 'starting the shell loop on each host, ' : ''}and closing ${n} connections with a DISCONNECT each at the end; per command, ` +
+        (mode === 'persistent'
+          ? 'Marshal writes one request to the host\'s shell loop (one SSH packet) and reads the command\'s exit record back, where the floor opens and closes a channel, and keeps a result record.'
+          : 'Marshal also sends EOF, reads one more stderr line (the process-group marker that lets a timeout kill the remote command) and keeps a result record.'),
     );
   }
   out.push(
@@ -218,32 +249,108 @@ function limits(r: Results): string[] {
 
 const NAMES: Record<string, string> = {
   floor: 'floor: plain ssh2 program (`bench/floor.ts`)',
-  marshal: '`marshal run` (TypeScript playbook)',
   mitogen: '`ansible-playbook` with Mitogen (`strategy = mitogen_linear`)',
   ansible: '`ansible-playbook` (YAML, tuned)',
 };
 
-/** One table per head-to-head workload (W(50,10), W(50,100)). */
+/** A contender's name in the tables; `marshal` names its session mode when the results record it. */
+function nameOf(r: Results, label: string): string {
+  if (label === 'marshal-exec') return '`marshal run --session exec` (TypeScript playbook)';
+  if (label === 'marshal') return r.sessions ? `\`marshal run --session ${r.sessions.contenders}\` (TypeScript playbook)` : '`marshal run` (TypeScript playbook, exec mode)';
+  return NAMES[label] ?? label;
+}
+
+/** A contender's short name (chart bars): floor, marshal persistent, marshal exec, ansible+mitogen, ansible. */
+export function shortName(r: Results, label: string): string {
+  const modes = modeLabels(r);
+  if (label === modes.persistent) return 'marshal persistent';
+  if (label === modes.exec) return 'marshal exec';
+  return label === 'mitogen' ? 'ansible+mitogen' : label;
+}
+
+/** Floor, Marshal persistent and Marshal exec on each head-to-head workload: wall per host-step and vs the floor. */
+function hostStepTable(r: Results): string[] {
+  const modes = modeLabels(r);
+  const lines = [row(['workload', 'contender', 'wall (median)', 'per host-step', 'vs floor']), row(['---', '---', '---:', '---:', '---:'])];
+  for (const w of workloads(r)) {
+    const floor = find(r.contenders, 'floor', w.n, w.s);
+    for (const label of ['floor', modes.persistent, modes.exec]) {
+      const e = label === undefined ? undefined : find(r.contenders, label, w.n, w.s);
+      if (!e) continue;
+      const perStep = e.median.wallMs / (w.n * w.s);
+      lines.push(row([`W(${w.n},${w.s})`, shortName(r, e.label), s2(e.median.wallMs), `${perStep.toFixed(2)} ms`, floor ? x(e.median.wallMs / floor.median.wallMs) : '–']));
+    }
+  }
+  return lines;
+}
+
+/** One table per head-to-head workload (W(50,10), W(50,100)), then the cost per host-step of each. */
 function contenderTables(r: Results): string[] {
   const out: string[] = [];
-  const workloads = [...new Map(r.contenders.map((e) => [`${e.n},${e.s}`, e])).values()];
-  for (const c of workloads) {
+  const all = workloads(r);
+  for (const c of all) {
     const list = r.contenders.filter((e) => e.n === c.n && e.s === c.s);
     out.push(`## W(${c.n},${c.s}): ${c.s} shell steps on ${c.n} hosts`, '');
     const counts = [...new Set(list.map((e) => e.samples.length))].sort((a, b) => b - a);
     out.push(
       `Median of ${counts.join(' or ')} run${counts[0]! > 1 ? 's' : ''} (see the runs column), whole process from start to exit; ` +
-        'each run starts once the machine is quiet (CPU busy under 15% for 300 ms).',
+        'each run starts once the machine is quiet (CPU busy under 15% for 300 ms).' +
+        (c !== all[0] && !list.some((e) => e.label === 'ansible' || e.label === 'mitogen') ? ' No Ansible here: at this S a run takes 15-30 min (see below).' : ''),
       '',
     );
     const floor = list.find((e) => e.label === 'floor');
     out.push(row(['contender', 'wall (median)', 'runs', 'peak RSS (tree)', 'vs floor', 'failures']), row(['---', '---:', '---', '---:', '---:', '---:']));
     for (const e of list) {
-      out.push(row([NAMES[e.label] ?? e.label, s2(e.median.wallMs), e.samples.map((v) => (v.wallMs / 1000).toFixed(2)).join(', '), mb(e.median.peakRss), floor ? x(e.median.wallMs / floor.median.wallMs) : '–', String(e.median.failures)]));
+      out.push(row([nameOf(r, e.label), s2(e.median.wallMs), e.samples.map((v) => (v.wallMs / 1000).toFixed(2)).join(', '), mb(e.median.peakRss), floor ? x(e.median.wallMs / floor.median.wallMs) : '–', String(e.median.failures)]));
     }
     out.push('');
   }
+  if (r.contenders.length) {
+    out.push('## Cost per host-step: the floor and Marshal\'s two session modes', '');
+    out.push('Median wall time divided by N×S host-steps (start-up and connecting included, so it falls as S grows).', '');
+    out.push(...hostStepTable(r), '');
+  }
   return out;
+}
+
+/** How this is measured: hosts, workload, each contender's command, the session modes, wall time, memory. */
+function methodSection(): string[] {
+  return [
+    '## How this is measured',
+    '',
+    '- **Hosts**: N real OpenSSH servers (`/usr/sbin/sshd`), one per loopback address 127.100.x.y, port 22, each in a private mount namespace ' +
+      'with a clean `/root` (`packages/sshd-harness`), so no session sources `~/.bashrc` (on this machine root\'s runs `pyenv init`, ~150 ms per session). ' +
+      'One client ed25519 key; host keys in a known_hosts file.',
+    '- **Workload W(N, S)**: S steps, each `cat /proc/loadavg` on all N hosts; step k+1 starts when step k is done on every host. ' +
+      'One INI inventory (`bench/.work/inventory-N.ini`) serves all contenders.',
+    '- **Marshal**: `node dist/cli/marshal.js run <generated S-step playbook.ts> -i <inventory> --forks N`, host keys verified strictly ' +
+      '(`marshal_known_hosts`, `marshal_host_key_checking=strict`); on W(50,10) and W(50,100) once with `--session persistent` and once with `--session exec`, ' +
+      'in the N and S series without `--session` (the default mode, named above each table).',
+    '  - *persistent*: one bash loop per host (sh where there is no bash) on one SSH channel, kept for the whole run; each command is written to it and runs as its own process group with its own exit status.',
+    '  - *exec*: one SSH exec channel per command (open, run, exit status, close), as Ansible\'s ssh and the floor do.',
+    '- **Ansible**: `ansible-playbook -f N` on the equivalent YAML (`ansible.builtin.shell`), `pipelining = True`, `gather_facts: false`, ' +
+      '`host_key_checking = False`, `interpreter_python = /usr/bin/python3` (no discovery round trip), ssh `ControlPersist=60s` ' +
+      '(Ansible\'s default, without `-C` compression, which only costs CPU on loopback). Its ControlPersist masters are counted in its memory and ended after each run, so every run starts cold. ' +
+      'Ansible and Ansible+Mitogen run on W(50,10) only: at S=100 one run of either takes 15-30 min on this machine (Ansible about S times 10 s), ' +
+      'so W(50,100) compares the floor and Marshal\'s two modes.',
+    '- **Ansible+Mitogen**: the same Ansible, config and playbook with Debian\'s `ansible-mitogen` strategy (`strategy = mitogen_linear`): one ssh connection and one ' +
+      'Python interpreter per host for the whole play, tasks sent over it instead of a module copied and run per task.',
+    '- **Floor**: `bench/floor.ts`, compiled to plain JS before timing: one ssh2 connection per host, at most 32 handshakes in flight (as Marshal), one exec channel per host per step, ' +
+      'steps in lockstep, TCP_NODELAY, the key parsed once, curve25519/aes128-gcm/ed25519 only, host keys checked against the same known_hosts. ' +
+      'The floor is the exec-channel-per-command floor: Marshal\'s persistent mode skips the channel open and sshd\'s fork per command, so it can beat the floor, ' +
+      'while every step of every contender is still its own remote process with its own exit status.',
+    '- **Wall time**: from spawn to exit of the whole process, median of the runs. Each run starts once the CPU is quiet (busy under 15% of both cores for 300 ms, ' +
+      'up to 20 s), the contenders\' runs are interleaved and their order rotates from run to run (floor, persistent, exec, Ansible; persistent, exec, Ansible, floor; ...), ' +
+      'and every Marshal playbook is compiled into its cache before it is timed (the first run after a change is reported on its own).',
+    '- **Peak RSS**: the process tree (the command and all its descendants, plus the daemonised ssh ControlPersist masters for Ansible) is sampled every 100 ms from `/proc`, ' +
+      'summing each process\'s resident set; the peak sum is reported, and never less than GNU time\'s `%M` (largest single process). Shared pages count once per process, as `ps` does.',
+    '- **`--list-tasks` after an edit**: on a copy of `playbooks/` in `bench/.work`, five warm runs, then five runs each right after a comment is appended to ' +
+      '`prepare-cx7.ts`, then to `lib/cx7.ts` (new content: a compile-cache miss, so esbuild compiles the playbook and its libraries again).',
+    '- **`--scale N`** (opt-in, `npm run bench -- --scale 1000`): the N series gains W(500,10) and W(N,10) on N sshd hosts (127.100.x.y); ' +
+      '`--scale-only` runs just Marshal on those two and prints the figures. 1,000 sshd take ~1.8 GB and ~4 minutes to start on the reference VM; raise `ulimit -n` above N + 100.',
+    '- **Failures**: read from the recap (Marshal and Ansible: `ok=`, `failed=`, `unreachable=` per host; every host-step must be `ok`) and from the floor\'s exit statuses.',
+    '',
+  ];
 }
 
 export function renderMarkdown(r: Results): string {
@@ -275,11 +382,12 @@ export function renderMarkdown(r: Results): string {
   out.push('');
 
   out.push(...contenderTables(r));
+  const seriesMode = `Marshal in its default session mode, ${r.sessions?.series ?? 'exec'} (no \`--session\` flag), the floor for reference.`;
   if (r.nSeries.length) {
-    out.push(`## Marshal as N grows (S=${r.nSeries[0]!.s})`, '', ...seriesTable(r.nSeries, 'n'), '');
+    out.push(`## Marshal as N grows (S=${r.nSeries[0]!.s})`, '', seriesMode, '', ...seriesTable(r.nSeries, 'n'), '');
   }
   if (r.sSeries.length) {
-    out.push(`## Marshal as S grows (N=${r.sSeries[0]!.n})`, '', ...seriesTable(r.sSeries, 's'), '');
+    out.push(`## Marshal as S grows (N=${r.sSeries[0]!.n})`, '', seriesMode, '', ...seriesTable(r.sSeries, 's'), '');
   }
   if (r.listTasks.length) {
     out.push('## `--list-tasks` (start-up and playbook loading, no host contacted)', '');
@@ -303,36 +411,7 @@ export function renderMarkdown(r: Results): string {
 
   out.push('## What limits Marshal (profiled with `node --cpu-prof`)', '');
   out.push(...limits(r), '');
-  out.push('## How this is measured', '');
-  out.push(
-    '- **Hosts**: N real OpenSSH servers (`/usr/sbin/sshd`), one per loopback address 127.100.x.y, port 22, each in a private mount namespace ' +
-      'with a clean `/root` (`packages/sshd-harness`), so no session sources `~/.bashrc` (on this machine root\'s runs `pyenv init`, ~150 ms per session). ' +
-      'One client ed25519 key; host keys in a known_hosts file.',
-    '- **Workload W(N, S)**: S steps, each `cat /proc/loadavg` on all N hosts; step k+1 starts when step k is done on every host. ' +
-      'One INI inventory (`bench/.work/inventory-N.ini`) serves all three contenders.',
-    '- **Marshal**: `node dist/cli/marshal.js run <generated S-step playbook.ts> -i <inventory> --forks N`, host keys verified strictly ' +
-      '(`marshal_known_hosts`, `marshal_host_key_checking=strict`).',
-    '- **Ansible**: `ansible-playbook -f N` on the equivalent YAML (`ansible.builtin.shell`), `pipelining = True`, `gather_facts: false`, ' +
-      '`host_key_checking = False`, `interpreter_python = /usr/bin/python3` (no discovery round trip), ssh `ControlPersist=60s` ' +
-      '(Ansible\'s default, without `-C` compression, which only costs CPU on loopback). Its ControlPersist masters are counted in its memory and ended after each run, so every run starts cold. ' +
-      'At S above 10 Ansible runs once (a run takes about S times 10 s).',
-    '- **Ansible+Mitogen**: the same Ansible, config and playbook with Debian\'s `ansible-mitogen` strategy (`strategy = mitogen_linear`): one ssh connection and one ' +
-      'Python interpreter per host for the whole play, tasks sent over it instead of a module copied and run per task.',
-    '- **Floor**: `bench/floor.ts`, compiled to plain JS before timing: one ssh2 connection per host, at most 32 handshakes in flight (as Marshal), one exec channel per host per step, ' +
-      'steps in lockstep, TCP_NODELAY, the key parsed once, curve25519/aes128-gcm/ed25519 only, host keys checked against the same known_hosts. ' +
-      'A persistent shell per host would be faster but is not the same work: every step of every contender is its own remote process with its own exit status.',
-    '- **Wall time**: from spawn to exit of the whole process, median of the runs. Each run starts once the CPU is quiet (busy under 15% of both cores for 300 ms, ' +
-      'up to 20 s), the contenders\' runs are interleaved and their order rotates from run to run (floor, Marshal, Ansible; Marshal, Ansible, floor; ...), ' +
-      'and every Marshal playbook is compiled into its cache before it is timed (the first run after a change is reported on its own).',
-    '- **Peak RSS**: the process tree (the command and all its descendants, plus the daemonised ssh ControlPersist masters for Ansible) is sampled every 100 ms from `/proc`, ' +
-      'summing each process\'s resident set; the peak sum is reported, and never less than GNU time\'s `%M` (largest single process). Shared pages count once per process, as `ps` does.',
-    '- **`--list-tasks` after an edit**: on a copy of `playbooks/` in `bench/.work`, five warm runs, then five runs each right after a comment is appended to ' +
-      '`prepare-cx7.ts`, then to `lib/cx7.ts` (new content: a compile-cache miss, so esbuild compiles the playbook and its libraries again).',
-    '- **`--scale N`** (opt-in, `npm run bench -- --scale 1000`): the N series gains W(500,10) and W(N,10) on N sshd hosts (127.100.x.y); ' +
-      '`--scale-only` runs just Marshal on those two and prints the figures. 1,000 sshd take ~1.8 GB and ~4 minutes to start on the reference VM; raise `ulimit -n` above N + 100.',
-    '- **Failures**: read from the recap (Marshal and Ansible: `ok=`, `failed=`, `unreachable=` per host; every host-step must be `ok`) and from the floor\'s exit statuses.',
-    '',
-  );
+  out.push(...methodSection());
   out.push('Raw per-run figures of the last run: `bench/.work/results.json`. Run `npm run bench` (about 15 minutes) or `npm run bench -- --quick` (a minute; writes to `bench/.work/`).', '');
   return out.join('\n');
 }

@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: Marshal vs Ansible vs a plain ssh2 floor on W(N, S) over real sshd hosts,
- * then docs/benchmarks.md and docs/benchmarks.svg from the figures.
+ * `npm run bench`: Marshal (`--session persistent` and `--session exec`) vs Ansible(+Mitogen) vs a
+ * plain ssh2 floor on W(N, S) over real sshd hosts, then docs/benchmarks.md and docs/benchmarks.svg.
  *
  *   npm run bench               full run (3 runs each, N up to 500), rewrites docs/
  *   npm run bench -- --quick    smoke run (1 run each, small N), writes bench/.work/ only
  *   options: --runs <n>  --out <dir>  --no-ansible  --no-mitogen  --render-only (docs from bench/.work/results.json)
- *            --head-to-head (W(50,10) only, with --no-ansible: Marshal vs floor, a check after a change)
+ *            --head-to-head (W(50,10) only, with --no-ansible: Marshal's two modes vs floor, a check after a change)
  *            --scale <N> (adds W(500,10) and W(N,10) to the N series: N sshd hosts, e.g. 1000; opt-in, heavy)
  *            --scale <N> --scale-only (only Marshal on W(500,10) and W(N,10), printed: 1000 sshd start in ~4 min here)
  */
@@ -32,7 +32,7 @@ interface Config {
   /** Ansible with Mitogen (strategy mitogen_linear) as a fourth contender. */
   mitogen: boolean;
   contenders: { n: number; s: number };
-  /** W(n, s) head-to-heads also run for these S (W(50,100) next to W(50,10)). */
+  /** W(n, s) head-to-heads also run for these S (W(50,100) next to W(50,10)): floor and Marshal's two modes only. */
   moreContenderSteps: number[];
   nSeries: number[];
   nSeriesSteps: number;
@@ -77,7 +77,8 @@ const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const mb = (b: number): string => `${(b / 1e6).toFixed(0)} MB`;
 
-type Kind = 'floor' | 'marshal' | 'mitogen' | 'ansible';
+/** `marshal` runs with --session persistent, `marshal-exec` with --session exec. */
+type Kind = 'floor' | 'marshal' | 'marshal-exec' | 'mitogen' | 'ansible';
 
 async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s: number, expectOutput = true): Promise<Sample> {
   const busy = await waitQuiet();
@@ -140,18 +141,22 @@ interface Ctx {
 
 /**
  * The contenders on W(N, S), runs interleaved and rotated so drifting load hits all alike. The
- * head-to-head that decides the 1.2x target gets at least 5 runs of floor and Marshal; Ansible
- * (~100 s a run at S=10) gets --runs, and a single run at S above 10 (~10x longer).
+ * floor and Marshal's two modes, which decide the ratio targets, get at least 5 runs each; Ansible
+ * and Ansible+Mitogen (~100 s and ~50 s a run at S=10) get --runs, and run only on the first
+ * workload (at S=100 a run takes 15-30 min).
  */
 async function contenders(ctx: Ctx, s: number, withCold: boolean): Promise<void> {
   const { cfg, fleet, results } = ctx;
   const n = cfg.contenders.n;
-  const kinds: Kind[] = ['floor', 'marshal', ...(cfg.mitogen ? (['mitogen'] as const) : []), ...(cfg.ansible ? (['ansible'] as const) : [])];
+  const heavy = s === cfg.contenders.s;
+  const kinds: Kind[] = ['floor', 'marshal', 'marshal-exec', ...(heavy && cfg.mitogen ? (['mitogen'] as const) : []), ...(heavy && cfg.ansible ? (['ansible'] as const) : [])];
   say(`\nW(${n},${s}): ${kinds.join(', ')}`);
   const inv = ctx.inventory(n);
+  const pb = warm(C.marshalPlaybook(WORK, s), inv);
   const invocations: Record<Kind, C.Invocation> = {
     floor: C.floor(ctx.floorJs, inv, s),
-    marshal: C.marshal(REPO, warm(C.marshalPlaybook(WORK, s), inv), inv, n),
+    marshal: C.marshal(REPO, pb, inv, n, ['--session', 'persistent']),
+    'marshal-exec': C.marshal(REPO, pb, inv, n, ['--session', 'exec']),
     mitogen: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts, [], true),
     ansible: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts),
   };
@@ -163,11 +168,10 @@ async function contenders(ctx: Ctx, s: number, withCold: boolean): Promise<void>
     const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
     results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
   }
-  const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], mitogen: [], ansible: [] };
-  const ansibleRuns = s > 10 ? 1 : cfg.runs;
+  const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], 'marshal-exec': [], mitogen: [], ansible: [] };
   for (let r = 1; r <= Math.max(cfg.runs, cfg.quick ? 1 : 5); r++) {
     await ctx.alive(n);
-    const order = kinds.filter((k) => (k !== 'ansible' && k !== 'mitogen') || r <= (k === 'ansible' ? ansibleRuns : cfg.runs));
+    const order = kinds.filter((k) => (k !== 'ansible' && k !== 'mitogen') || r <= cfg.runs);
     const rotated = [...order.slice((r - 1) % order.length), ...order.slice(0, (r - 1) % order.length)];
     for (const k of rotated) samples[k].push(await timed(`${k} W(${n},${s}) run ${samples[k].length + 1}`, k, invocations[k], n, s));
   }
@@ -272,7 +276,8 @@ async function main(): Promise<void> {
       const restarted = await ensureAlive(fleet!, n);
       if (restarted.length) say(`  (restarted sshd of ${restarted.join(', ')}: it had died)`);
     };
-    const results: Results = { machine, notes, quick: cfg.quick, runs: cfg.runs, contenders: [], nSeries: [], sSeries: [], listTasks: [], cold: [] };
+    const sessions = { contenders: 'persistent', series: C.defaultSession(REPO) } as const;
+    const results: Results = { machine, notes, quick: cfg.quick, runs: cfg.runs, sessions, contenders: [], nSeries: [], sSeries: [], listTasks: [], cold: [] };
 
     const ctx: Ctx = { cfg, fleet, floorJs, inventory, alive, results };
     if (cfg.scaleOnly) {
@@ -288,10 +293,10 @@ async function main(): Promise<void> {
     }
     for (const s of cfg.moreContenderSteps) await contenders(ctx, s, false);
 
-    // 2. Marshal (and the floor, for reference) as N grows.
+    // 2. Marshal in its default session mode (and the floor, for reference) as N grows.
     await nSeriesRuns(ctx, cfg.nSeries, ['marshal', 'floor']);
 
-    // 3. Marshal as S grows.
+    // 3. Marshal in its default session mode as S grows.
     say(`\nS series (N=${cfg.sSeriesHosts}): marshal and floor`);
     const invS = inventory(cfg.sSeriesHosts);
     for (const steps of cfg.sSeries) {

@@ -10,21 +10,35 @@ function series(label: string, n: number, s: number, walls: number[], peakRss = 
   return { label, n, s, samples: walls.map((w) => sample(w, peakRss, failures)), median: { wallMs: sorted[Math.floor(sorted.length / 2)]!, peakRss, failures, runs: walls.length } };
 }
 
-/** The figures of the full bench quoted in docs/benchmarks.md (2026-11-26). */
-function results(over: { marshal?: number[]; ansible?: number; mitogen?: number; bigRss?: number; bigFailures?: number; edited?: number[]; scale?: Series[] } = {}): Results {
+interface Over {
+  persistent?: number[];
+  exec?: number[];
+  persistent100?: number;
+  ansible?: number;
+  mitogen?: number;
+  bigRss?: number;
+  bigFailures?: number;
+  edited?: number[];
+  scale?: Series[];
+}
+
+/** The figures of the full bench quoted in docs/benchmarks.md (2026-11-26), with Marshal's two session modes. */
+function results(over: Over = {}): Results {
   return {
     machine: { date: '2026-11-26T04:51:16Z', cpu: 'AMD EPYC', cores: 2, memGiB: 24, kernel: '6.18', os: 'Debian 12', node: 'v20.20.2', marshal: '0.1.0', ssh2: '1.17.0', ansible: '[core 2.14.18]', openssh: 'OpenSSH_9.2p1' },
     notes: [],
     quick: false,
     runs: 3,
+    sessions: { contenders: 'persistent', series: 'persistent' },
     contenders: [
       series('floor', 50, 10, [2660, 3240, 3280, 2680, 3040], 67e6),
-      series('marshal', 50, 10, over.marshal ?? [2840, 3520, 3240, 3370, 3080], 78e6),
-      series('mitogen', 50, 10, [over.mitogen ?? 52000, 55000, 50000], 900e6),
-      series('ansible', 50, 10, [over.ansible ?? 98210, 101810, 87130], 1571e6),
-      series('floor', 50, 100, [17540], 67e6),
-      series('marshal', 50, 100, [18420], 78e6),
-      series('ansible', 50, 100, [950000], 1571e6),
+      series('marshal', 50, 10, over.persistent ?? [2200, 2300, 2250, 2400, 2350], 75e6),
+      series('marshal-exec', 50, 10, over.exec ?? [2840, 3520, 3240, 3370, 3080], 78e6),
+      series('mitogen', 50, 10, over.mitogen !== undefined ? [over.mitogen] : [52000, 55000, 50000], 900e6),
+      series('ansible', 50, 10, over.ansible !== undefined ? [over.ansible] : [98210, 101810, 87130], 1571e6),
+      series('floor', 50, 100, [17540, 17800, 17300, 17600, 17400], 67e6),
+      series('marshal', 50, 100, over.persistent100 !== undefined ? [over.persistent100] : [8420, 8500, 8300, 8450, 8400], 75e6),
+      series('marshal-exec', 50, 100, [18420, 18500, 18300, 18450, 18400], 78e6),
     ],
     nSeries: [
       series('marshal', 10, 10, [940]), series('floor', 10, 10, [800]),
@@ -45,10 +59,28 @@ function results(over: { marshal?: number[]; ansible?: number; mitogen?: number;
 
 const verdicts = (r: Results) => Object.fromEntries(targets(r).map((t) => [t.what, t.met]));
 
+/** results.json of a bench from before the session modes: no `sessions`, `marshal` ran exec mode, Ansible once on W(50,100). */
+function oldResults(): Results {
+  const r = results();
+  delete r.sessions;
+  r.contenders = [
+    series('floor', 50, 10, [2660, 3240, 3280, 2680, 3040], 67e6),
+    series('marshal', 50, 10, [2840, 3520, 3240, 3370, 3080], 78e6),
+    series('mitogen', 50, 10, [52000, 55000, 50000], 900e6),
+    series('ansible', 50, 10, [98210, 101810, 87130], 1571e6),
+    series('floor', 50, 100, [17540], 67e6),
+    series('marshal', 50, 100, [18420], 78e6),
+    series('ansible', 50, 100, [950000], 1571e6),
+  ];
+  return r;
+}
+
 describe('bench report', () => {
-  it('judges every target of issue 5 from the medians', () => {
+  it('judges every target of issues 15 and 5 from the medians', () => {
     expect(verdicts(results())).toEqual({
-      'W(50,10) Marshal vs floor': true,
+      'W(50,100) Marshal persistent vs floor': true,
+      'W(50,10) Marshal persistent vs floor': true,
+      'W(50,10) Marshal exec mode vs floor': true,
       'W(50,10) Ansible+Mitogen vs Marshal': true,
       'W(50,10) Ansible vs Marshal': true,
       'W(500,10) failures': true,
@@ -58,10 +90,15 @@ describe('bench report', () => {
       '--list-tasks after an edit of the playbook': true,
       '--list-tasks after an edit of a library it imports': true,
     });
-    // 1.21x the floor's median (3.04 s), Mitogen under 15x, Ansible under 30x, RSS at the bound, one failure, an edit +0.11 s: each missed
-    const missed = verdicts(results({ marshal: [3680, 3680, 3680], mitogen: 40000, ansible: 95000, bigRss: 250e6, bigFailures: 1, edited: [490, 480, 470] }));
+    // persistent 0.51x on W(50,100) and 0.82x on W(50,10), exec 1.15x the floor's median (3.04 s), Mitogen under 15x and Ansible under
+    // 30x Marshal persistent (2.50 s), RSS at the bound, one failure, an edit +0.11 s: each missed
+    const missed = verdicts(
+      results({ persistent100: 8980, persistent: [2500, 2500, 2500], exec: [3500, 3500, 3500], mitogen: 37000, ansible: 74000, bigRss: 250e6, bigFailures: 1, edited: [490, 480, 470] }),
+    );
     expect(missed).toMatchObject({
-      'W(50,10) Marshal vs floor': false,
+      'W(50,100) Marshal persistent vs floor': false,
+      'W(50,10) Marshal persistent vs floor': false,
+      'W(50,10) Marshal exec mode vs floor': false,
       'W(50,10) Ansible+Mitogen vs Marshal': false,
       'W(50,10) Ansible vs Marshal': false,
       'W(500,10) peak RSS': false,
@@ -80,20 +117,56 @@ describe('bench report', () => {
 
   it('writes the target table, the run counts and the constant-vs-per-step limits from the figures', () => {
     const md = renderMarkdown(results());
-    expect(md).toContain('| W(50,10) Marshal vs floor | within 1.2x | 3.24 s vs 3.04 s = 1.07x | met |');
+    expect(md).toContain('| W(50,100) Marshal persistent vs floor | at most 0.5x | 8.42 s vs 17.54 s = 0.48x | met |');
+    expect(md).toContain('| W(50,10) Marshal persistent vs floor | at most 0.8x | 2.30 s vs 3.04 s = 0.76x | met |');
+    expect(md).toContain('| W(50,10) Marshal exec mode vs floor | within 1.14x (no worse than before the sessions refactor, issue 11: 1.07-1.14x) | 3.24 s vs 3.04 s = 1.07x | met |');
+    expect(md).toContain('| W(50,10) Ansible+Mitogen vs Marshal | Marshal at least 15x faster | 52.00 s vs 2.30 s = 23x | met |');
     expect(md).toContain('Median of 5 or 3 runs');
-    expect(md).toContain('| `marshal run` (TypeScript playbook) | 3.24 s | 2.84, 3.52, 3.24, 3.37, 3.08 |');
+    expect(md).toContain('| `marshal run --session persistent` (TypeScript playbook) | 2.30 s | 2.20, 2.30, 2.25, 2.40, 2.35 |');
+    expect(md).toContain('| `marshal run --session exec` (TypeScript playbook) | 3.24 s | 2.84, 3.52, 3.24, 3.37, 3.08 |');
     expect(md).toContain('| `ansible-playbook` with Mitogen (`strategy = mitogen_linear`) | 52.00 s | 52.00, 55.00, 50.00 |');
     expect(md).toContain('## W(50,100): 100 shell steps on 50 hosts');
+    expect(md).toContain('No Ansible here: at this S a run takes 15-30 min');
+    expect(md).toContain('Ansible and Ansible+Mitogen run on W(50,10) only');
+    expect(md).toContain('Marshal in its default session mode, persistent (no `--session` flag)');
     expect(md).toContain('| --list-tasks after an edit of a library it imports | within 0.1 s of warm | 0.45 s (+0.08 s) | met |');
     // S=1: 1.74 - 1.54 s; per host-step from S=1 to S=100 over N=50
-    expect(md).toContain('At S=1 (N=50) Marshal takes 0.20 s more than the floor; each further host-step costs 3.37 ms for Marshal and 3.23 ms for the floor');
+    expect(md).toContain('At S=1 (N=50) Marshal (persistent mode) takes 0.20 s more than the floor; each further host-step costs 3.37 ms for Marshal and 3.23 ms for the floor');
+    expect(md).toContain('starting the shell loop on each host');
     expect(md).toContain('closing 50 connections');
   });
 
-  it('draws the bars and the four series panels', () => {
+  it('writes the cost per host-step of the floor and both session modes on each workload', () => {
+    const md = renderMarkdown(results());
+    const table = md.slice(md.indexOf('## Cost per host-step'), md.indexOf('## Marshal as N grows'));
+    // wall / (N × S): 3.04 s / 500, 2.30 s / 500, 3.24 s / 500; 17.54 s / 5000, 8.42 s / 5000, 18.42 s / 5000
+    expect(table.split('\n').filter((l) => l.startsWith('| W('))).toEqual([
+      '| W(50,10) | floor | 3.04 s | 6.08 ms | 1.00x |',
+      '| W(50,10) | marshal persistent | 2.30 s | 4.60 ms | 0.76x |',
+      '| W(50,10) | marshal exec | 3.24 s | 6.48 ms | 1.07x |',
+      '| W(50,100) | floor | 17.54 s | 3.51 ms | 1.00x |',
+      '| W(50,100) | marshal persistent | 8.42 s | 1.68 ms | 0.48x |',
+      '| W(50,100) | marshal exec | 18.42 s | 3.68 ms | 1.05x |',
+    ]);
+  });
+
+  it('renders the results.json of a run before the session modes: marshal there is exec mode, no persistent target', () => {
+    const r = oldResults();
+    expect(verdicts(r)).toMatchObject({ 'W(50,10) Marshal exec mode vs floor': true, 'W(50,10) Ansible vs Marshal': true });
+    expect(targets(r).map((t) => t.what).filter((w) => w.includes('persistent'))).toEqual([]);
+    const md = renderMarkdown(r);
+    expect(md).toContain('| `marshal run` (TypeScript playbook, exec mode) | 3.24 s |');
+    expect(md).toContain('| W(50,100) | marshal exec | 18.42 s | 3.68 ms | 1.05x |');
+    expect(md).not.toContain('No Ansible here');
+    expect(md).toContain('Marshal in its default session mode, exec');
+    expect(renderChart(r)).toContain('W(50,100) marshal exec');
+  });
+
+  it('draws the bars of both workloads with both session modes, and the four series panels', () => {
     const svg = renderChart(results());
     expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('W(50,10) and W(50,100): whole-process wall time');
+    for (const bar of ['W(50,10) marshal persistent', 'W(50,10) marshal exec', 'W(50,10) ansible+mitogen', 'W(50,100) floor', 'W(50,100) marshal persistent', 'W(50,100) marshal exec']) expect(svg).toContain(bar);
     for (const title of ['Wall time as N grows (S=10)', 'Peak RSS as N grows (S=10)', 'Wall time as S grows (N=50)', 'Peak RSS as S grows (N=50)']) expect(svg).toContain(title);
   });
 });
