@@ -37,6 +37,15 @@ function inventory(file: string, hosts: Record<string, HostVars>): string {
 const SERVER = `"$(echo "$SSH_CONNECTION" | cut -d' ' -f3)"`;
 
 describe('marshal exec', () => {
+  it('runs its one command over a channel of its own unless --session persistent asks for a session', async () => {
+    // an exec channel's shell is a child of sshd; a persistent session's command, of the session's loop (bash)
+    const parent = 'ps -o comm= -p $PPID';
+    const byDefault = await marshal(['exec', 'zeta', '-i', inv, '--', parent], { env: { MARSHAL_SESSION: '' } });
+    expect(byDefault.stdout, byDefault.stdout + byDefault.stderr).toContain('zeta | CHANGED | rc=0 >>\nsshd\n');
+    const asked = await marshal(['exec', 'zeta', '-i', inv, '--session', 'persistent', '--', parent], { env: { MARSHAL_SESSION: '' } });
+    expect(asked.stdout, asked.stdout + asked.stderr).toContain('zeta | CHANGED | rc=0 >>\nbash\n');
+  });
+
   it('prints each host output grouped, in inventory order, even when the first host finishes last; exit 0', async () => {
     const [h1, h2] = fleet.hosts;
     const cmd = `if [ ${SERVER} = ${h1!.address} ]; then sleep 1; fi; echo ${SERVER}; echo second line`;
