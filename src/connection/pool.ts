@@ -34,6 +34,11 @@ export class ConnectionPool {
   }
 
   /** The connected connection for this host (keyed by spec.name); connects on first use. */
+  /** The connection (or its connect) already made for this host name, else undefined. */
+  existing(name: string): Promise<Connection> | undefined {
+    return this.entries.get(name)?.ready;
+  }
+
   get(spec: ConnectionSpec): Promise<Connection> {
     const hit = this.entries.get(spec.name);
     if (hit) return hit.ready;
