@@ -37,6 +37,9 @@ if [ -n "\${BASHPID:-}" ] && set -m 2>/dev/null; then jc=1; else jc=; command -v
 # a loop killed with SIGKILL ran no trap: its dir (named by its pid) goes when the next loop starts
 for x in "\${TMPDIR:-/tmp}"/marshal-session.*.*; do p=\${x##*/marshal-session.}; p=\${p%%.*}; [ -d "$x" ] && ! kill -0 "$p" 2>/dev/null && rm -rf "$x"; done 2>/dev/null
 printf '@@MARSHAL-SESSION:%s:%s@@\\n' '${token}' "$$"
+# the channel's stderr is fd 3 for the commands and the end marker; the loop's own goes nowhere:
+# bash reports a job killed by a signal there ("line 36: 1015 Killed ( printf ... )"), which is not the command's output
+exec 3>&2 2>/dev/null
 while read -r kind cl il nonce how; do
   if [ "$kind" = L ]; then
     cmd=; k=0
@@ -53,16 +56,17 @@ while read -r kind cl il nonce how; do
   fi
   if [ -z "$jc" ]; then
     run=$sh; if [ "$how" = p ]; then run=/bin/sh; fi
-    setsid "$run" -c "printf '%s%s@@\\\\n' '${pgidMarker}' \\"\\$\\$\\" >&2
-$cmd" <"$i"
+    # a subshell: dash redirects a simple command in the loop itself, and would report a kill into the command's stderr
+    ( exec setsid "$run" -c "printf '%s%s@@\\\\n' '${pgidMarker}' \\"\\$\\$\\" >&2
+$cmd" ) <"$i" 2>&3 3>&-
   elif [ "$how" = p ]; then
-    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; unset nonce; eval "$cmd" ) <"$i"
+    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; unset nonce; eval "$cmd" ) <"$i" 2>&3 3>&-
   else
-    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; exec "$sh" -c "$cmd" ) <"$i"
+    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; exec "$sh" -c "$cmd" ) <"$i" 2>&3 3>&-
   fi
   rc=$?
   printf '@@MARSHAL-END:%s:%s@@\\n' "$nonce" "$rc"
-  printf '@@MARSHAL-END:%s@@\\n' "$nonce" >&2
+  printf '@@MARSHAL-END:%s@@\\n' "$nonce" >&3
 done
 `;
 }

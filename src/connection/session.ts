@@ -426,12 +426,19 @@ async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionR
   }
 }
 
+/**
+ * How long a stop waits for a sent command's pgid line. The loop prints it as soon as it has read
+ * the request, so a long wait means a loaded host, not a command that never starts; dropping the
+ * session instead would leave the command running (closing a channel signals nothing).
+ */
+const PGID_WAIT_MS = 10_000;
+
 /** Stops the command the session runs: kill its group, then wait for its exit record (else drop the session). */
 async function stopRemote(host: SessionHost, st: SessionRun): Promise<void> {
   const session = st.session;
   if (!session) return;
   // The pgid line is the first thing the command prints; give it a moment if the stop came first.
-  for (let i = 0; i < 20 && st.pgid() === undefined && host.connected(); i++) {
+  for (let i = 0; i < PGID_WAIT_MS / 50 && st.pgid() === undefined && host.connected(); i++) {
     if (await settleWithin(st.finished, 50)) return;
   }
   const pgid = st.pgid();

@@ -109,13 +109,15 @@ describe('session loop (the sh script, run locally by dash and by bash)', () => 
   for (const shell of ['/bin/sh', ...(hasBash ? ['bash'] : [])]) {
     it(`${shell}: runs requests one after another: any bytes, stdin, exit status, large command text, own process group`, () => {
       const bin = randomBytes(3000);
-      const nonces = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32), 'd'.repeat(32)];
+      const nonces = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32), 'd'.repeat(32), 'f'.repeat(32)];
       const { results, left } = runLoop(shell, [
         ...encodeRequest('cat; echo err >&2; exit 5', bin, nonces[0]!),
         ...encodeRequest('printf x; ps -o pgid= -p $$ >&2', undefined, nonces[1]!),
         ...encodeRequest(`printf '%s' '${'y'.repeat(9000)}'\n  echo '  two \\ lines '`, undefined, nonces[2]!),
         // portable: bash evals it in the command's subshell, which the exec keeps (same pid, own group)
         ...encodeRequest("exec /bin/sh -c 'ps -o pid=,pgid= -p $$'", undefined, nonces[3]!, true),
+        // killed by a signal: bash's "Killed" report about its job is not the command's stderr
+        ...encodeRequest('echo before >&2; kill -9 $$', undefined, nonces[4]!),
       ], nonces);
       expect(results[0]).toMatchObject({ stdout: bin, stderr: 'err\n', status: 5 });
       expect(results[1]!.stdout.toString()).toBe('x');
@@ -125,6 +127,7 @@ describe('session loop (the sh script, run locally by dash and by bash)', () => 
       expect(results[2]).toMatchObject({ stdout: Buffer.from(`${'y'.repeat(9000)}  two \\ lines \n`), stderr: '', status: 0 });
       const [pid, group] = results[3]!.stdout.toString().trim().split(/\s+/).map(Number);
       expect([pid, group]).toEqual([results[3]!.pgid, results[3]!.pgid]);
+      expect(results[4]).toMatchObject({ stderr: 'before\n', status: 137 });
       expect(left).toBe(0);
     });
   }

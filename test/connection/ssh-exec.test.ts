@@ -5,6 +5,8 @@ import { StepFailure } from '../../src/errors';
 import { connectedHost } from './helpers';
 
 const host = connectedHost();
+// durations of this test process's own: the same file runs in two vitest projects at once, and `ps` sees every process
+const S = 100_000 + (process.pid % 100_000) * 4;
 
 describe('SshConnection exec', () => {
   it('runs in the session mode of its vitest project: persistent by default, a channel per command with MARSHAL_SESSION=exec', async () => {
@@ -56,20 +58,20 @@ describe('SshConnection exec', () => {
   });
 
   it('timeout kills the remote process group and rejects with kind timeout', async () => {
-    const err = await host.conn.exec('sleep 1000 & sleep 1001; echo never', { timeoutMs: 500 }).catch((e: unknown) => e);
+    const err = await host.conn.exec(`sleep ${S} & sleep ${S + 1}; echo never`, { timeoutMs: 500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailure);
     expect((err as StepFailure).kind).toBe('timeout');
-    const left = await host.conn.exec('ps -eo args | grep -E "^sleep 100[01]$" || true');
+    const left = await host.conn.exec(`ps -eo args | grep -E "^sleep (${S}|${S + 1})$" || true`);
     expect(left.stdout).toBe('');
   });
 
   it('abort signal interrupts and kills the remote command', async () => {
     const ac = new AbortController();
-    const p = host.conn.exec('sleep 1002', { signal: ac.signal });
+    const p = host.conn.exec(`sleep ${S + 2}`, { signal: ac.signal });
     setTimeout(() => ac.abort(), 300);
     const err = await p.catch((e: unknown) => e);
     expect((err as StepFailure).kind).toBe('interrupted');
-    const left = await host.conn.exec('ps -eo args | grep -E "^sleep 1002$" || true');
+    const left = await host.conn.exec(`ps -eo args | grep -E "^sleep ${S + 2}$" || true`);
     expect(left.stdout).toBe('');
   });
 

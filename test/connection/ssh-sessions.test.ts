@@ -7,6 +7,9 @@ import { SshConnection } from '../../src/connection/ssh';
 import { StepFailure } from '../../src/errors';
 import { specFor } from './helpers';
 
+// durations of this test process's own: the same file runs in two vitest projects at once, and `ps` sees every process
+const S = 100_000 + (process.pid % 100_000) * 4;
+
 describe('a server with MaxSessions 1', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
@@ -24,9 +27,28 @@ describe('a server with MaxSessions 1', () => {
 
   it('still kills a timed-out command when no second channel is allowed', async () => {
     const c = new SshConnection(specFor(fleet, fleet.hosts[0]!, { maxSessions: 1 }));
-    const err = await c.exec('sleep 1010', { timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = await c.exec(`sleep ${S}`, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect((err as StepFailure).kind).toBe('timeout');
-    const left = await c.exec('ps -eo args | grep -E "^sleep 1010$" || true');
+    const left = await c.exec(`ps -eo args | grep -E "^sleep ${S}$" || true`);
+    expect(left.stdout).toBe('');
+    await c.close();
+  });
+});
+
+describe('a host whose login shell starts slowly (a sleep in ~/.bashrc)', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    fleet = await startFleet(1);
+    // Debian's bash sources ~/.bashrc for a command sshd runs: the pgid line comes 1.5 s late
+    writeFileSync(join(fleet.dir, 'host1', 'home', '.bashrc'), 'sleep 1.5\n');
+  });
+  afterAll(async () => fleet?.stop());
+
+  it('a timeout that fires before the command has started still stops it (no command left running)', async () => {
+    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!));
+    const err = await c.exec(`sleep ${S + 1}`, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect((err as StepFailure).kind).toBe('timeout');
+    const left = await c.exec(`ps -eo args | grep -E "^sleep ${S + 1}$" || true`);
     expect(left.stdout).toBe('');
     await c.close();
   });

@@ -156,10 +156,15 @@ export async function leftovers(h: Pick<TestHost, 'pid' | 'mntNs' | 'anchor'>, g
   return left.map((p) => `${p.pid} ${p.cmd}`);
 }
 
-/** Kills every session process of a host (not its listener): the host's sshd "drops" us. */
+/**
+ * Kills every session process of a host (not its listener): the host's sshd "drops" us. sshd's
+ * first, so the connection is gone before a session's shell could report its command killed
+ * (in pid order that was chance: pids wrap at 32768 here, and a loop then reported exit 137).
+ */
 export function killSessions(h: Pick<TestHost, 'pid' | 'mntNs' | 'anchor'>): number {
   let n = 0;
-  for (const p of hostProcesses(h)) {
+  const all = hostProcesses(h);
+  for (const p of [...all.filter((x) => x.cmd.startsWith('sshd')), ...all.filter((x) => !x.cmd.startsWith('sshd'))]) {
     try {
       process.kill(p.pid, 'SIGKILL');
       n += 1;
