@@ -250,11 +250,14 @@ function startWatchdog(owner: Owner, info: SshdInfo): void {
     // v = field 22 of /proc/$1/stat (start time), counted after the ") " that ends the command name
     'start() { v=; read -r s </proc/$1/stat || return 1; s=${s##*") "}; set -- $s; v=${20}; }',
     'while :; do { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; { start $o && [ "$v" = "$t" ]; } 2>/dev/null || break; sleep 1; done',
+    // the anchor still ours AND still in the namespace: a dying anchor keeps its pid and start time (a zombie) after
+    // its namespace is freed, and the kernel gives the inode number to the next namespace at once (another lab's host)
+    'ours() { { start $a && [ "$v" = "$at" ] && [ "$(readlink /proc/$a/ns/mnt)" = "$ns" ]; } 2>/dev/null; }',
     // sshd first (no new sessions), then everything else in the namespace: twice, for forks in between
-    '[ "$(readlink /proc/$sshd/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 $sshd 2>/dev/null',
-    // the anchor last, and each kill only while the anchor is still ours: a freed namespace's inode number is reused at once
-    'for n in 1 2; do for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$a" ] && continue; { start $a && [ "$v" = "$at" ]; } 2>/dev/null || exit 0; [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null; done; done',
-    '{ start $a && [ "$v" = "$at" ]; } 2>/dev/null && kill -9 $a 2>/dev/null',
+    'ours || exit 0; [ "$(readlink /proc/$sshd/ns/mnt 2>/dev/null)" = "$ns" ] && kill -9 $sshd 2>/dev/null',
+    // the anchor last, and each kill only while the anchor is still ours
+    'for n in 1 2; do for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$a" ] && continue; [ "$(readlink $p/ns/mnt 2>/dev/null)" = "$ns" ] || continue; ours || exit 0; kill -9 ${p#/proc/} 2>/dev/null; done; done',
+    'ours && kill -9 $a 2>/dev/null',
     'exit 0',
   ].join('\n');
   spawn('/bin/sh', ['-c', script, 'marshal-sshd-watchdog'], { detached: true, stdio: 'ignore' }).unref();
