@@ -10,6 +10,15 @@ import { specFor } from './helpers';
 // durations of this test process's own: the same file runs in two vitest projects at once, and `ps` sees every process
 const S = 100_000 + (process.pid % 100_000) * 4;
 
+/** `sleep <seconds>` times out after 300 ms, and no such sleep is left on the host afterwards. */
+async function timesOutLeavingNothing(c: SshConnection, seconds: number): Promise<void> {
+  const err = await c.exec(`sleep ${seconds}`, { timeoutMs: 300 }).catch((e: unknown) => e);
+  expect((err as StepFailure).kind).toBe('timeout');
+  const left = await c.exec(`ps -eo args | grep -E "^sleep ${seconds}$" || true`);
+  expect(left.stdout).toBe('');
+  await c.close();
+}
+
 describe('a server with MaxSessions 1', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
@@ -26,12 +35,7 @@ describe('a server with MaxSessions 1', () => {
   });
 
   it('still kills a timed-out command when no second channel is allowed', async () => {
-    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!, { maxSessions: 1 }));
-    const err = await c.exec(`sleep ${S}`, { timeoutMs: 300 }).catch((e: unknown) => e);
-    expect((err as StepFailure).kind).toBe('timeout');
-    const left = await c.exec(`ps -eo args | grep -E "^sleep ${S}$" || true`);
-    expect(left.stdout).toBe('');
-    await c.close();
+    await timesOutLeavingNothing(new SshConnection(specFor(fleet, fleet.hosts[0]!, { maxSessions: 1 })), S);
   });
 });
 
@@ -45,12 +49,7 @@ describe('a host whose login shell starts slowly (a sleep in ~/.bashrc)', () => 
   afterAll(async () => fleet?.stop());
 
   it('a timeout that fires before the command has started still stops it (no command left running)', async () => {
-    const c = new SshConnection(specFor(fleet, fleet.hosts[0]!));
-    const err = await c.exec(`sleep ${S + 1}`, { timeoutMs: 300 }).catch((e: unknown) => e);
-    expect((err as StepFailure).kind).toBe('timeout');
-    const left = await c.exec(`ps -eo args | grep -E "^sleep ${S + 1}$" || true`);
-    expect(left.stdout).toBe('');
-    await c.close();
+    await timesOutLeavingNothing(new SshConnection(specFor(fleet, fleet.hosts[0]!)), S + 1);
   });
 });
 
