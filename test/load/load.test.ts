@@ -1,6 +1,6 @@
 /** Loading a playbook from src (vitest): one `marshal` instance, locations at the user's lines, the compile cache. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlaybook, typecheckPlaybook } from '../../src/load/index';
@@ -99,6 +99,19 @@ describe('the compile cache', () => {
     writeFileSync(lib, readFileSync(lib, 'utf8').replace('name, run:', "name: `${name} (edited)`, run:"));
     expect((await compilePlaybook(entry)).cached).toBe(false);
     expect((await loadPlaybook(entry)).steps[0]!.name).toBe('bridge exists (edited)');
+    expect((await compilePlaybook(entry)).cached).toBe(true);
+  });
+
+  it('a build during which an input changed is not cached (its hash may not be what was compiled)', async () => {
+    cpSync(FIX, join(dir, 'racing'), { recursive: true });
+    const entry = join(dir, 'racing/library-step.ts');
+    // an mtime after the build's start is what an edit during the build leaves
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'racing/lib/bridge.ts'), later, later);
+    expect((await compilePlaybook(entry)).cached).toBe(false);
+    expect((await compilePlaybook(entry)).cached).toBe(false);
+    utimesSync(join(dir, 'racing/lib/bridge.ts'), new Date(), new Date(Date.now() - 1000));
+    expect((await compilePlaybook(entry)).cached).toBe(false);
     expect((await compilePlaybook(entry)).cached).toBe(true);
   });
 
