@@ -57,14 +57,11 @@ export function marshal(repo: string, playbookFile: string, inventory: string, f
 
 export type SessionMode = 'persistent' | 'exec';
 
-/** The session mode `marshal run` uses without --session: $MARSHAL_SESSION, else the built CLI's settings default. */
+/** The session mode `marshal run` uses without --session: the built CLI's own default ($MARSHAL_SESSION, else persistent). */
 export function defaultSession(repo: string): SessionMode {
-  const env = process.env.MARSHAL_SESSION;
   // The built CLI being timed, not src: its default is what the N and S series run with.
-  const { SETTINGS } = require(join(repo, 'dist/config/settings.js')) as { SETTINGS: { key: string; default?: unknown }[] };
-  const d = env || SETTINGS.find((x) => x.key === 'session')?.default;
-  if (d !== 'persistent' && d !== 'exec') throw new Error(`bench: ${env ? 'MARSHAL_SESSION' : 'the session default in dist/config/settings.js'} is ${JSON.stringify(d)}, not persistent or exec`);
-  return d;
+  const { defaultSessionMode } = require(join(repo, 'dist/connection/session.js')) as { defaultSessionMode: () => SessionMode };
+  return defaultSessionMode();
 }
 
 /**
