@@ -190,7 +190,8 @@ function inputsOf(entry: string, out: Bundled, known: Map<string, string>): { ha
     if (hashes.has(abs)) continue;
     const raw = readFileSync(abs);
     hashes.set(abs, sha(raw));
-    if (extname(abs) !== '.json' && USES_PATHS.test(raw.toString('utf8')) && !DECLARES_PATHS.test(raw.toString('utf8'))) paths = true;
+    const text = extname(abs) === '.json' ? '' : raw.toString('utf8');
+    if (USES_PATHS.test(text) && !DECLARES_PATHS.test(text)) paths = true;
   }
   const changedSince = (ms: number) => files.some((f) => statSync(f).mtimeMs > ms);
   return { hashes, paths, changedSince };
