@@ -3,13 +3,15 @@
  * (no Python or Node there) and the client's request encoder and reply scanners.
  *
  * Bootstrap: the exec channel's command line is tiny and quote-safe for any login shell
- * (`exec /bin/sh -c 'eval "$(head -c N)"'`); the loop itself is the first N bytes on stdin.
- * Requests (client -> host): `L <lines> <stdin bytes> <nonce> <p|l>\n` (or `B <bytes> ...` for a
- * large command; p: any POSIX shell will do, l: the login shell), the command text, the stdin. Replies (host -> client): the hello line
- * `@@MARSHAL-SESSION:<token>:<pid>@@\n`, then per request the command's own stdout and stderr,
- * streamed as it writes them, each ended by an end marker carrying the request's nonce (128
- * random bits the command never sees), the stdout one with the exit status. Any byte survives:
- * output is never escaped or split into lines, only searched for that nonce.
+ * (`exec /bin/sh -c 'eval "$(head -c N)"'`); the loop itself is the first N bytes on stdin, then
+ * a line with the session's key (128 random bits, sent on stdin so no `ps` shows it).
+ * Requests (client -> host): `L <lines> <stdin bytes> <p|l>\n` (or `B <bytes> ...` for a large
+ * command; p: any POSIX shell will do, l: the login shell), the command text, the stdin. Replies
+ * (host -> client): the hello line `@@MARSHAL-SESSION:<token>:<pid>@@\n`, then per request the
+ * command's own stdout and stderr, streamed as it writes them, each ended by an end marker
+ * carrying the key and the request's number (the commands never see the key), the stdout one
+ * with the exit status. Any byte survives: output is never escaped or split into lines, only
+ * searched for that marker.
  */
 
 /**
@@ -36,37 +38,44 @@ sh=\${SHELL:-/bin/sh}
 if [ -n "\${BASHPID:-}" ] && set -m 2>/dev/null; then jc=1; else jc=; command -v setsid >/dev/null 2>&1 || exit 98; fi
 # a loop killed with SIGKILL ran no trap: its dir (named by its pid) goes when the next loop starts
 for x in "\${TMPDIR:-/tmp}"/marshal-session.*.*; do p=\${x##*/marshal-session.}; p=\${p%%.*}; [ -d "$x" ] && ! kill -0 "$p" 2>/dev/null && rm -rf "$x"; done 2>/dev/null
+IFS= read -r key || exit 96
 printf '@@MARSHAL-SESSION:%s:%s@@\\n' '${token}' "$$"
 # the channel's stderr is fd 3 for the commands and the end marker; the loop's own goes nowhere:
 # bash reports a job killed by a signal there ("line 36: 1015 Killed ( printf ... )"), which is not the command's output
 exec 3>&2 2>/dev/null
-while read -r kind cl il nonce how; do
-  if [ "$kind" = L ]; then
+n=0
+# short headers: the read builtin takes a syscall a byte
+while read -r kind cl il how; do
+  n=$((n+1))
+  case $kind$cl in
+  L1) IFS= read -r cmd || exit 96 ;;
+  L*)
     cmd=; k=0
     while [ "$k" -lt "$cl" ]; do IFS= read -r line || exit 96; cmd="$cmd$line
-"; k=$((k+1)); done
-  else
+"; k=$((k+1)); done ;;
+  *)
     [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.$$.XXXXXX") || exit 97
-    head -c "$cl" >"$d/c" || exit 96; cmd=$(cat "$d/c")
-  fi
-  i=/dev/null
-  if [ "$il" -gt 0 ]; then
+    head -c "$cl" >"$d/c" || exit 96; cmd=$(cat "$d/c") ;;
+  esac
+  case $il in
+  0) i=/dev/null ;;
+  *)
     [ -n "$d" ] || d=$(mktemp -d "\${TMPDIR:-/tmp}/marshal-session.$$.XXXXXX") || exit 97
-    i=$d/i; head -c "$il" >"$i" || exit 96
-  fi
+    i=$d/i; head -c "$il" >"$i" || exit 96 ;;
+  esac
   if [ -z "$jc" ]; then
     run=$sh; if [ "$how" = p ]; then run=/bin/sh; fi
     # a subshell: dash redirects a simple command in the loop itself, and would report a kill into the command's stderr
     ( exec setsid "$run" -c "printf '%s%s@@\\\\n' '${pgidMarker}' \\"\\$\\$\\" >&2
 $cmd" ) <"$i" 2>&3 3>&-
   elif [ "$how" = p ]; then
-    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; unset nonce; eval "$cmd" ) <"$i" 2>&3 3>&-
+    ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; unset key; eval "$cmd" ) <"$i" 2>&3 3>&-
   else
     ( printf '%s%s@@\\n' '${pgidMarker}' "$BASHPID" >&2; exec "$sh" -c "$cmd" ) <"$i" 2>&3 3>&-
   fi
   rc=$?
-  printf '@@MARSHAL-END:%s:%s@@\\n' "$nonce" "$rc"
-  printf '@@MARSHAL-END:%s@@\\n' "$nonce" >&3
+  printf '@@MARSHAL-END:%s:%s:%s@@\\n' "$key" "$n" "$rc"
+  printf '@@MARSHAL-END:%s:%s@@\\n' "$key" "$n" >&3
 done
 `;
 }
@@ -85,17 +94,22 @@ export function bootstrapCommand(script: string): string {
 export const LINES_MAX_BYTES = 8192;
 
 /**
- * One request: header line (`L <lines>` or `B <bytes>`, the stdin's bytes, the nonce) and the
- * command text in one buffer (one SSH packet: each packet wakes sshd and the loop), then its
- * stdin. As lines, the text gets a final newline (the shell does not mind).
+ * One request: header line (`L <lines>` or `B <bytes>`, the stdin's bytes, p|l) and the command
+ * text in one buffer (one SSH packet: each packet wakes sshd and the loop), then its stdin. As
+ * lines, the text gets a final newline (the shell does not mind).
  */
-export function encodeRequest(text: string, stdin: string | Buffer | undefined, nonce: string, portable = false): Buffer[] {
+export function encodeRequest(text: string, stdin: string | Buffer | undefined, portable = false): Buffer[] {
   const asLines = Buffer.byteLength(text) <= LINES_MAX_BYTES;
   const cmd = Buffer.from(asLines && !text.endsWith('\n') ? `${text}\n` : text);
   const count = asLines ? cmd.reduce((n, b) => (b === 0x0a ? n + 1 : n), 0) : cmd.length;
   const input = stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin);
-  const head = Buffer.concat([Buffer.from(`${asLines ? 'L' : 'B'} ${count} ${input.length} ${nonce} ${portable ? 'p' : 'l'}\n`), cmd]);
+  const head = Buffer.concat([Buffer.from(`${asLines ? 'L' : 'B'} ${count} ${input.length} ${portable ? 'p' : 'l'}\n`), cmd]);
   return input.length > 0 ? [head, input] : [head];
+}
+
+/** What ends the n-th request's streams (the loop counts requests from 1, the client too). */
+export function endId(key: string, n: number): string {
+  return `${key}:${n}`;
 }
 
 /** Finds the session's hello line on stdout; bytes before it (a login script's banner) are skipped. */
@@ -131,7 +145,7 @@ const STATUS_TAIL_MAX = 8;
 
 /**
  * One command's stdout or stderr: passes bytes on until the end marker with this request's
- * nonce, then reports the end (and, on stdout, the exit status) and what came after it. Holds
+ * id (`endId`), then reports the end (and, on stdout, the exit status) and what came after it. Holds
  * back at most a marker's length of bytes (a marker split across chunks). O(bytes).
  */
 export class EndScanner {
@@ -141,10 +155,10 @@ export class EndScanner {
   status: number | undefined;
 
   constructor(
-    nonce: string,
+    id: string,
     private readonly withStatus: boolean,
   ) {
-    this.marker = Buffer.from(withStatus ? `@@MARSHAL-END:${nonce}:` : `@@MARSHAL-END:${nonce}@@\n`);
+    this.marker = Buffer.from(withStatus ? `@@MARSHAL-END:${id}:` : `@@MARSHAL-END:${id}@@\n`);
   }
 
   /** Output bytes in `chunk` (to pass on), and once the end is seen, the bytes after it. */

@@ -8,7 +8,7 @@ import type { ClientChannel } from 'ssh2';
 import { randomBytes } from 'node:crypto';
 import { StepFailure, UsageError, type FailureKind } from '../errors';
 import { settleWithin } from '../util/async';
-import { bootstrapCommand, encodeRequest, EndScanner, HelloScanner, sessionScript } from './session-protocol';
+import { bootstrapCommand, encodeRequest, endId, EndScanner, HelloScanner, sessionScript } from './session-protocol';
 import type { InFlight } from './in-flight';
 import type { ExecResult } from './types';
 import { maskSecrets, sudoReason, type OutputCapture } from './wrap';
@@ -64,10 +64,15 @@ export class RemoteSession {
   private current: Current | undefined;
   private readonly closeHooks: (() => void)[] = [];
   private stderrTail = '';
+  /** Requests sent so far: the loop numbers them the same way. */
+  private sent = 0;
   closed = false;
   pid: number | undefined;
 
-  private constructor(private readonly channel: ClientChannel) {}
+  private constructor(
+    private readonly channel: ClientChannel,
+    private readonly key: string,
+  ) {}
 
   /** The exec channel's command line for a new session; `start` sends the loop itself. */
   static newToken(pgidMarker: string): { token: string; command: string; script: string } {
@@ -76,9 +81,10 @@ export class RemoteSession {
     return { token, command: bootstrapCommand(script), script };
   }
 
-  /** Sends the loop over `channel` (already running the bootstrap) and waits for its hello. */
+  /** Sends the loop and a fresh key over `channel` (already running the bootstrap) and waits for its hello. */
   static start(channel: ClientChannel, token: string, script: string, timeoutMs: number): Promise<RemoteSession> {
-    const s = new RemoteSession(channel);
+    // The key ends every stream: 128 random bits a command cannot print by chance, on stdin (no `ps` shows it).
+    const s = new RemoteSession(channel, randomBytes(16).toString('hex'));
     const hello = new HelloScanner(token);
     return new Promise<RemoteSession>((resolve, reject) => {
       let exitCode: number | null = null;
@@ -107,7 +113,7 @@ export class RemoteSession {
         const why = `the session shell exited (status ${exitCode ?? 'none'})${s.stderrTail.trim() ? `: ${s.stderrTail.trim()}` : ''}`;
         reject(new SessionUnavailable(why));
       });
-      channel.write(script);
+      channel.write(`${script}${s.key}\n`);
     });
   }
 
@@ -165,10 +171,10 @@ export class RemoteSession {
   run(text: string, stdin: string | Buffer | undefined, sink: Sink, portable = false): Promise<number> {
     if (this.closed) return Promise.reject(new SessionDied('the session is closed', false));
     if (this.current) return Promise.reject(new Error('session busy'));
-    const nonce = randomBytes(16).toString('hex');
+    const id = endId(this.key, ++this.sent);
     return new Promise<number>((resolve, reject) => {
-      this.current = { sink, out: new EndScanner(nonce, true), err: new EndScanner(nonce, false), started: false, resolve, reject };
-      for (const part of encodeRequest(text, stdin, nonce, portable)) this.channel.write(part);
+      this.current = { sink, out: new EndScanner(id, true), err: new EndScanner(id, false), started: false, resolve, reject };
+      for (const part of encodeRequest(text, stdin, portable)) this.channel.write(part);
     });
   }
 

@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { specFromHostVars } from '../../src/connection/spec';
 import { parseSessionMode } from '../../src/connection/session';
-import { bootstrapCommand, encodeRequest, EndScanner, HelloScanner, sessionScript } from '../../src/connection/session-protocol';
+import { bootstrapCommand, encodeRequest, endId, EndScanner, HelloScanner, sessionScript } from '../../src/connection/session-protocol';
 
 const TOKEN = '0123456789abcdef';
-const NONCE = 'ffeeddccbbaa99887766554433221100';
+const KEY = 'ffeeddccbbaa99887766554433221100';
+/** The end id of the first request of a session keyed KEY. */
+const NONCE = endId(KEY, 1);
 const PGID = '@@MARSHAL:0011223344556677:PGID=';
 
 /** Feeds `bytes` to a scanner in chunks of the given sizes (cycled): the data passed on, the end, what followed. */
@@ -27,7 +29,7 @@ function scan(s: EndScanner, bytes: Buffer, sizes: number[]): { data: Buffer; re
 
 describe('session framing (client side)', () => {
   it('passes any bytes through, split anywhere, up to the end marker: binary, no trailing newline, empty, look-alike markers', () => {
-    const out = Buffer.concat([randomBytes(5000), Buffer.from(`\n@@MARSHAL-END:${'0'.repeat(32)}:0@@\n@@MARSHAL-END:`), Buffer.from([0, 255])]);
+    const out = Buffer.concat([randomBytes(5000), Buffer.from(`\n@@MARSHAL-END:${'0'.repeat(32)}:1:0@@\n@@MARSHAL-END:${endId(KEY, 11)}:0@@\n@@MARSHAL-END:${endId(KEY, 1)}@@\n@@MARSHAL-END:`), Buffer.from([0, 255])]);
     for (const body of [out, Buffer.alloc(0), Buffer.from('no newline')]) {
       const stream = Buffer.concat([body, Buffer.from(`@@MARSHAL-END:${NONCE}:3@@\nnext`)]);
       for (const sizes of [[1], [2, 7], [4096], [stream.length]]) {
@@ -72,11 +74,11 @@ describe('session framing (client side)', () => {
   });
 
   it('encodes a request as a header with counts (lines for small commands, bytes for large ones)', () => {
-    const parts = encodeRequest('echo é\necho 2', Buffer.from([0, 1]), NONCE);
-    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from(`L 2 2 ${NONCE} l\necho é\necho 2\n`), Buffer.from([0, 1])]));
-    expect(Buffer.concat(encodeRequest('true\n', undefined, NONCE)).toString()).toBe(`L 1 0 ${NONCE} l\ntrue\n`);
+    const parts = encodeRequest('echo é\necho 2', Buffer.from([0, 1]));
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from(`L 2 2 l\necho é\necho 2\n`), Buffer.from([0, 1])]));
+    expect(Buffer.concat(encodeRequest('true\n', undefined, true)).toString()).toBe(`L 1 0 p\ntrue\n`);
     const big = `: ${'é'.repeat(5000)}`;
-    expect(Buffer.concat(encodeRequest(big, undefined, NONCE)).toString()).toBe(`B ${Buffer.byteLength(big)} 0 ${NONCE} l\n${big}`);
+    expect(Buffer.concat(encodeRequest(big, undefined)).toString()).toBe(`B ${Buffer.byteLength(big)} 0 l\n${big}`);
   });
 
   it('bootstraps with a command line any login shell passes on unchanged', () => {
@@ -87,11 +89,12 @@ describe('session framing (client side)', () => {
 });
 
 /** Runs the loop under `shell` with these requests on stdin; per request its stdout, stderr (pgid line apart), status. */
-function runLoop(shell: string, requests: Buffer[], nonces: string[]) {
-  const r = spawnSync(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', sessionScript(TOKEN, PGID), 'bash'], { input: Buffer.concat(requests), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh' } });
+function runLoop(shell: string, requests: Buffer[][]) {
+  const r = spawnSync(shell, [...(shell === 'bash' ? ['--norc'] : []), '-c', sessionScript(TOKEN, PGID), 'bash'], { input: Buffer.concat([Buffer.from(`${KEY}\n`), ...requests.flat()]), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh' } });
   let out: Buffer = new HelloScanner(TOKEN).push(r.stdout)!.rest;
   let err: Buffer = r.stderr;
-  const results = nonces.map((n) => {
+  const results = requests.map((_, k) => {
+    const n = endId(KEY, k + 1);
     const o = new EndScanner(n, true);
     const e = new EndScanner(n, false);
     const ro = o.push(out);
@@ -109,16 +112,18 @@ describe('session loop (the sh script, run locally by dash and by bash)', () => 
   for (const shell of ['/bin/sh', ...(hasBash ? ['bash'] : [])]) {
     it(`${shell}: runs requests one after another: any bytes, stdin, exit status, large command text, own process group`, () => {
       const bin = randomBytes(3000);
-      const nonces = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32), 'd'.repeat(32), 'f'.repeat(32)];
       const { results, left } = runLoop(shell, [
-        ...encodeRequest('cat; echo err >&2; exit 5', bin, nonces[0]!),
-        ...encodeRequest('printf x; ps -o pgid= -p $$ >&2', undefined, nonces[1]!),
-        ...encodeRequest(`printf '%s' '${'y'.repeat(9000)}'\n  echo '  two \\ lines '`, undefined, nonces[2]!),
+        encodeRequest('cat; echo err >&2; exit 5', bin),
+        encodeRequest('printf x; ps -o pgid= -p $$ >&2', undefined),
+        encodeRequest(`printf '%s' '${'y'.repeat(9000)}'\n  echo '  two \\ lines '`, undefined),
         // portable: bash evals it in the command's subshell, which the exec keeps (same pid, own group)
-        ...encodeRequest("exec /bin/sh -c 'ps -o pid=,pgid= -p $$'", undefined, nonces[3]!, true),
+        encodeRequest("exec /bin/sh -c 'ps -o pid=,pgid= -p $$'", undefined, true),
         // killed by a signal: bash's "Killed" report about its job is not the command's stderr
-        ...encodeRequest('echo before >&2; kill -9 $$', undefined, nonces[4]!),
-      ], nonces);
+        encodeRequest('echo before >&2; kill -9 $$', undefined),
+        // the key is the loop's alone: neither kind of command sees it
+        encodeRequest('echo "k=${key:-}"', undefined, true),
+        encodeRequest('echo "k=${key:-}"', undefined),
+      ]);
       expect(results[0]).toMatchObject({ stdout: bin, stderr: 'err\n', status: 5 });
       expect(results[1]!.stdout.toString()).toBe('x');
       const pgid = Number(results[1]!.stderr.trim());
@@ -128,15 +133,16 @@ describe('session loop (the sh script, run locally by dash and by bash)', () => 
       const [pid, group] = results[3]!.stdout.toString().trim().split(/\s+/).map(Number);
       expect([pid, group]).toEqual([results[3]!.pgid, results[3]!.pgid]);
       expect(results[4]).toMatchObject({ stderr: 'before\n', status: 137 });
+      expect(results.slice(5).map((r) => r.stdout.toString())).toEqual(['k=\n', 'k=\n']);
       expect(left).toBe(0);
     });
   }
 
   it('the bootstrap reads the loop from stdin and runs it (under bash when there is one)', () => {
     const script = sessionScript(TOKEN, PGID);
-    const nonce = 'e'.repeat(32);
+    const nonce = endId(KEY, 1);
     const r = spawnSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], {
-      input: Buffer.concat([Buffer.from(script), ...encodeRequest('echo "${BASH_VERSION:+bash}"', undefined, nonce)]),
+      input: Buffer.concat([Buffer.from(`${script}${KEY}\n`), ...encodeRequest('echo "${BASH_VERSION:+bash}"', undefined)]),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh' },
     });
     const out = new EndScanner(nonce, true).push(new HelloScanner(TOKEN).push(r.stdout)!.rest);
@@ -153,7 +159,7 @@ describe('session loop: temp dirs of loops killed without their trap', () => {
       mkdirSync(join(tmp, `marshal-session.${dead}.AbCdEf`));
       mkdirSync(join(tmp, `marshal-session.${process.pid}.GhIjKl`));
       const script = sessionScript(TOKEN, PGID);
-      const input = Buffer.concat([Buffer.from(script), ...encodeRequest('ls "$TMPDIR"', 'stdin makes a dir', 'd'.repeat(32))]);
+      const input = Buffer.concat([Buffer.from(`${script}${KEY}\n`), ...encodeRequest('ls "$TMPDIR"', 'stdin makes a dir')]);
       const r = spawnSync('/bin/sh', ['-c', bootstrapCommand(script).replace(/^exec \/bin\/sh -c '(.*)'$/, '$1')], { input, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/sh', TMPDIR: tmp } });
       const listed = r.stdout.toString();
       expect(listed).not.toContain(`marshal-session.${dead}.`);
