@@ -6,12 +6,13 @@
  */
 import type { ClientChannel } from 'ssh2';
 import { randomBytes } from 'node:crypto';
-import { StepFailure, UsageError, type FailureKind } from '../errors';
+import { UsageError } from '../errors';
 import { settleWithin } from '../util/async';
 import { bootstrapCommand, encodeRequest, endId, EndScanner, HelloScanner, sessionScript } from './session-protocol';
 import type { InFlight } from './in-flight';
 import type { ExecResult } from './types';
-import { maskSecrets, sudoReason, type OutputCapture } from './wrap';
+import { commandLife, type CommandLife } from './command-life';
+import { sudoReason, type OutputCapture } from './wrap';
 
 export type SessionMode = 'persistent' | 'exec';
 export const SESSION_MODES: readonly SessionMode[] = ['persistent', 'exec'];
@@ -328,11 +329,8 @@ export interface SessionCommand {
   fallback(): Promise<ExecResult>;
 }
 
-/** Mutable state of one session command. */
+/** What a stop needs to know of one session command. */
 interface SessionRun {
-  settled: boolean;
-  stopping?: FailureKind;
-  stopped: Promise<void>;
   session?: RemoteSession;
   /** The command's process group, from its wrapper's first stderr line (as in exec mode). */
   pgid(): number | undefined;
@@ -342,66 +340,41 @@ interface SessionRun {
 /** Runs one command in a session, with the same timeout, abort, stop and loss behaviour as exec mode. */
 export function runInSession(host: SessionHost, cmd: SessionCommand): Promise<ExecResult> {
   const started = performance.now();
-  const mask = (s: string): string => maskSecrets(s, cmd.secrets);
   return new Promise<ExecResult>((resolve, reject) => {
-    const st: SessionRun = { settled: false, stopped: Promise.resolve(), finished: Promise.resolve(), pgid: () => cmd.capture.stderr.pgid };
-    let timer: NodeJS.Timeout | undefined;
-    const done = (): void => {
-      st.settled = true;
-      if (timer) clearTimeout(timer);
-      cmd.signal?.removeEventListener('abort', onAbort);
-      untrack();
-    };
-    const fail = (kind: FailureKind, message: string, extra: { exitCode?: number | null } = {}): void => {
-      if (st.settled) return;
-      done();
-      reject(new StepFailure(kind, mask(message), { ...cmd.capture.result(), ...extra }));
-    };
-    const stop = (kind: FailureKind, message: string): Promise<void> => {
-      if (st.stopping) return st.stopped;
-      if (st.settled) return Promise.resolve();
-      st.stopping = kind;
-      st.stopped = stopRemote(host, st).finally(() => fail(kind, message));
-      return st.stopped;
-    };
-    const untrack = host.inFlight.track(() => stop('interrupted', `${host.name}: stopped: the run is ending`));
-    const onAbort = (): void => void stop('interrupted', `${host.name}: interrupted`);
-    if (cmd.timeoutMs !== undefined) timer = setTimeout(() => void stop('timeout', `${host.name}: timed out after ${cmd.timeoutMs} ms`), cmd.timeoutMs);
-    cmd.signal?.addEventListener('abort', onAbort, { once: true });
+    const st: SessionRun = { finished: Promise.resolve(), pgid: () => cmd.capture.stderr.pgid };
+    const life = commandLife({
+      name: host.name,
+      timeoutMs: cmd.timeoutMs,
+      signal: cmd.signal,
+      inFlight: host.inFlight,
+      secrets: cmd.secrets,
+      partial: () => cmd.capture.result(),
+      kill: () => stopRemote(host, st),
+      resolve,
+      reject,
+    });
     const finish = (status: number): void => {
-      if (st.settled || st.stopping) return;
+      if (!life.open) return;
       const out = cmd.capture.result();
-      if (cmd.become && !cmd.capture.stderr.becomeOk) return fail('become', `${host.name}: ${sudoReason(out.stderr)}`, { exitCode: status });
-      done();
-      resolve({ ...out, exitCode: status, durationMs: performance.now() - started });
+      if (cmd.become && !cmd.capture.stderr.becomeOk) return life.fail('become', `${host.name}: ${sudoReason(out.stderr)}`, { exitCode: status });
+      life.succeed({ ...out, exitCode: status, durationMs: performance.now() - started });
     };
-    const fallback = (): void => {
-      if (st.settled || st.stopping) return;
-      done();
-      cmd.fallback().then(resolve, reject);
-    };
-    void driveSession(host, cmd, st, { finish, fail, fallback });
+    void driveSession(host, cmd, st, life, finish);
   });
 }
 
-interface Outcomes {
-  finish(status: number): void;
-  fail(kind: FailureKind, message: string): void;
-  fallback(): void;
-}
-
 /** Leases a session and runs the command on it; a session that died before the command started is replaced. */
-async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionRun, out: Outcomes): Promise<void> {
+async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionRun, life: CommandLife, finish: (status: number) => void): Promise<void> {
   for (let tries = 0; ; tries++) {
     let session: RemoteSession | undefined;
     try {
       session = await host.pool.lease();
     } catch (err) {
-      if (!host.connected()) return out.fail('connection-lost', `${host.name}: connection lost (${host.lostReason()})`);
-      return out.fail('error', `${host.name}: cannot start a session: ${(err as Error).message}`);
+      if (!host.connected()) return life.fail('connection-lost', `${host.name}: connection lost (${host.lostReason()})`);
+      return life.fail('error', `${host.name}: cannot start a session: ${(err as Error).message}`);
     }
-    if (!session) return out.fallback();
-    if (st.settled || st.stopping) return host.pool.release(session);
+    if (!session) return life.open ? life.handOff(cmd.fallback) : undefined;
+    if (!life.open) return host.pool.release(session);
     st.session = session;
     const sink: Sink = {
       stdout: (c) => cmd.capture.stdout.push(c),
@@ -412,22 +385,21 @@ async function driveSession(host: SessionHost, cmd: SessionCommand, st: SessionR
     try {
       const status = await running;
       host.pool.release(session);
-      return out.finish(status);
+      return finish(status);
     } catch (err) {
-      if (st.settled || st.stopping) return;
+      if (!life.open) return;
       // The channel closing first, then the connection: give the connection's close a moment.
       await new Promise((r) => setTimeout(r, 50));
+      if (!life.open) return; // a stop began meanwhile: it ends the command
       if (!host.connected()) {
         const why = `${host.name}: connection lost while the command ran (${host.lostReason()})`;
-        st.stopping = 'connection-lost';
-        const note = await host.reapAfterLoss(st.pgid());
-        return out.fail('connection-lost', `${why}${note}`);
+        return void (await life.stopWith('connection-lost', host.reapAfterLoss(st.pgid()).then((note) => `${why}${note}`)));
       }
       const died = err instanceof SessionDied ? err : new SessionDied((err as Error).message, true);
       if (!died.started && tries < 3) continue; // it never ran: run it on a new session
       const pgid = st.pgid();
       if (pgid !== undefined) await host.stopGroup(pgid);
-      return out.fail('error', `${host.name}: ${died.message} while the command ran; its process group was stopped`);
+      return life.fail('error', `${host.name}: ${died.message} while the command ran; its process group was stopped`);
     }
   }
 }

@@ -11,7 +11,7 @@ import { basename, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NodeSSH, type Config } from 'node-ssh';
 import { utils as ssh2utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
-import { ConnectionError, StepFailure, type FailureKind, isConnectionError } from '../errors';
+import { ConnectionError, StepFailure, isConnectionError } from '../errors';
 import { quote } from '../util/shell';
 import { classifyConnectError, type ConnectContext } from './classify';
 import { fingerprint, hostKeyAlgorithms as knownHostKeyAlgorithms, keyTypeOf, knownHostName, verifyHostKey, type VerifyOutcome } from './known-hosts';
@@ -20,15 +20,13 @@ import { resolveEndpoint, resolveHop, type ResolvedEndpoint } from './resolve';
 import { AdaptiveSemaphore } from './semaphore';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './types';
 import { InFlight } from './in-flight';
+import { commandLife, type CommandLife } from './command-life';
 import { settleWithin, sleep } from '../util/async';
-import { DEFAULT_MAX_OUTPUT, effectiveBecome, execIfSimple, maskSecrets, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
+import { DEFAULT_MAX_OUTPUT, effectiveBecome, execIfSimple, newMarkers, OutputCapture, refuseUnsendable, sudoReason, wrapCommand, type BecomeSpec } from './wrap';
 import { defaultSessionMode, NoChannelForSession, RemoteSession, runInSession, SessionPool, SessionUnavailable, type SessionHost } from './session';
 
 /** The mutable state of one command run, shared by run() and its channel-opening loop. */
 interface RunState {
-  settled: boolean;
-  stopping: FailureKind | undefined;
-  stopped: Promise<void>;
   channel: ClientChannel | undefined;
   channelClosed: Promise<void>;
 }
@@ -39,7 +37,6 @@ interface ChannelIo {
   stderr(ch: ClientChannel, chunk: Buffer): void;
   opened(ch: ClientChannel): void;
   closed(code: number | null, signal: string | null): void;
-  fail(kind: FailureKind, message: string): void;
   pgid(): number | undefined;
 }
 
@@ -455,47 +452,18 @@ export class SshConnection implements Connection {
     const name = this.spec.name;
     const started = performance.now();
     const secrets = [become?.password, this.spec.password];
-    const mask = (s: string): string => maskSecrets(s, secrets);
     const passwordMode = become?.password !== undefined;
     const limit = opts.maxOutputBytes ?? this.spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const capture = new OutputCapture(command, this.markers, { pgid: true, become: become !== undefined, watchPrompt: passwordMode }, limit, secrets);
     const filter = capture.stderr;
 
     return new Promise<ExecResult>((resolve, reject) => {
-      const st: RunState = { settled: false, stopping: undefined, stopped: Promise.resolve(), channel: undefined, channelClosed: Promise.resolve() };
+      const st: RunState = { channel: undefined, channelClosed: Promise.resolve() };
       let wrongPassword = false;
-      let timer: NodeJS.Timeout | undefined;
-
       const partial = () => capture.result();
-      const done = (): void => {
-        st.settled = true;
-        if (timer) clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        untrack();
-      };
-      const fail = (kind: FailureKind, message: string, extra: { exitCode?: number | null } = {}): void => {
-        if (st.settled) return;
-        done();
-        reject(new StepFailure(kind, mask(message), { ...partial(), ...extra }));
-      };
-      // Resolves once the command's process group is gone from the host (or the kill gave up).
-      const stop = (kind: FailureKind, message: string): Promise<void> => {
-        if (st.stopping) return st.stopped;
-        if (st.settled) return Promise.resolve();
-        st.stopping = kind;
-        if (!st.channel) {
-          fail(kind, message);
-          return st.stopped;
-        }
-        st.stopped = this.killRemote(st.channel, () => filter.pgid, st.channelClosed).finally(() => fail(kind, message));
-        return st.stopped;
-      };
-      const untrack = this.inFlight.track(() => stop('interrupted', `${name}: stopped: the run is ending`));
-      const onAbort = (): void => void stop('interrupted', `${name}: interrupted`);
-      if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => void stop('timeout', `${name}: timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
-      }
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // Resolves once the command's process group is gone from the host (or the kill gave up); nothing to kill before its channel opened.
+      const kill = () => (st.channel ? this.killRemote(st.channel, () => filter.pgid, st.channelClosed) : undefined);
+      const life = commandLife({ name, timeoutMs: opts.timeoutMs, signal: opts.signal, inFlight: this.inFlight, secrets, partial, kill, resolve, reject });
 
       const onStderr = (ch: ClientChannel, chunk: Buffer): void => {
         for (const ev of filter.push(chunk)) {
@@ -513,39 +481,36 @@ export class SshConnection implements Connection {
       };
 
       const onClosed = (code: number | null, signal: string | null): void => {
-        if (st.settled || st.stopping) return;
+        if (!life.open) return;
         const out = partial();
-        if (wrongPassword) return fail('become', `${name}: sudo: wrong password`, { exitCode: code });
+        if (wrongPassword) return life.fail('become', `${name}: sudo: wrong password`, { exitCode: code });
         if (code === null && signal === null && this.state !== 'ready') {
           // sshd does not stop a command without a tty when the connection drops: stop it over a new one
-          st.stopping = 'connection-lost';
           const why = `${name}: connection lost while the command ran (${this.lostReason})`;
-          st.stopped = this.reapAfterLoss(filter.pgid).then((note) => fail('connection-lost', `${why}${note}`));
-          return;
+          return void life.stopWith('connection-lost', this.reapAfterLoss(filter.pgid).then((note) => `${why}${note}`));
         }
-        if (become && !filter.becomeOk) return fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
-        done();
+        if (become && !filter.becomeOk) return life.fail('become', `${name}: ${sudoReason(out.stderr)}`, { exitCode: code });
         const result: ExecResult = { ...out, exitCode: code, durationMs: performance.now() - started };
         if (signal) result.signal = signal;
-        resolve(result);
+        life.succeed(result);
       };
 
       // With sudo asking, stdin waits until sudo has let us in (see onStderr).
       const opened = (ch: ClientChannel): void => void (passwordMode || sendStdin(ch, opts.stdin));
-      const io: ChannelIo = { stdout: (c) => capture.stdout.push(c), stderr: onStderr, opened, closed: onClosed, fail, pgid: () => filter.pgid };
-      void this.attempt(st, command, text, io);
+      const io: ChannelIo = { stdout: (c) => capture.stdout.push(c), stderr: onStderr, opened, closed: onClosed, pgid: () => filter.pgid };
+      void this.attempt(st, life, command, text, io);
     });
   }
 
   /** Opens the command's channel (queueing when the server refuses one: MaxSessions) and waits for it to close. */
-  private async attempt(st: RunState, command: string, text: string, io: ChannelIo): Promise<void> {
+  private async attempt(st: RunState, life: CommandLife, command: string, text: string, io: ChannelIo): Promise<void> {
     for (let tries = 0; ; tries++) {
       await this.acquireChannel();
       let opened = false;
       try {
-        if (st.settled || st.stopping) return;
+        if (!life.open) return;
         const client = this.ssh?.connection;
-        if (!client || this.state !== 'ready') return io.fail('connection-lost', this.lostFailure(command).message);
+        if (!client || this.state !== 'ready') return life.fail('connection-lost', this.lostFailure(command).message);
         const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
           client.exec(text, (err, ch) => {
             if (err) return rej(err);
@@ -562,7 +527,7 @@ export class SshConnection implements Connection {
             ch.on('data', (c: Buffer) => io.stdout(c));
             ch.stderr.on('data', (c: Buffer) => io.stderr(ch, c));
             io.opened(ch);
-            if (st.stopping) st.stopped = this.killRemote(ch, io.pgid, st.channelClosed);
+            if (life.stopping) life.alsoWait(this.killRemote(ch, io.pgid, st.channelClosed)); // opened after the stop began
           });
         });
         return io.closed(code, signal);
@@ -574,11 +539,11 @@ export class SshConnection implements Connection {
           this.spec.debug?.(`ssh: the server refused a channel (MaxSessions): ${this.sem.limit} channels at once now, the command waits for one`);
           continue;
         }
-        if (this.state !== 'ready') return io.fail('connection-lost', `${this.spec.name}: connection lost (${this.lostReason})`);
-        return io.fail(isChannelOpenFailure(err) ? 'connection-lost' : 'error', `${this.spec.name}: cannot run the command: ${(err as Error).message}`);
+        if (this.state !== 'ready') return life.fail('connection-lost', `${this.spec.name}: connection lost (${this.lostReason})`);
+        return life.fail(isChannelOpenFailure(err) ? 'connection-lost' : 'error', `${this.spec.name}: cannot run the command: ${(err as Error).message}`);
       } finally {
         this.sem.release();
-        if (!opened && !st.settled && !st.stopping && tries > 0) await sleep(Math.min(5 * 2 ** tries, 100));
+        if (!opened && life.open && tries > 0) await sleep(Math.min(5 * 2 ** tries, 100));
       }
     }
   }
