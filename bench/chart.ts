@@ -9,7 +9,7 @@ const W = 960;
 /** The bars panel's height: 7 bars on W(50,10) and 3 on W(50,100) at ~24 px each. */
 const BARS_H = 240;
 const H = 550 + BARS_H;
-const COLORS: Record<string, string> = { floor: '#6b7280', marshal: '#2563eb', 'marshal-exec': '#7c3aed', mitogen: '#f59e0b', ansible: '#dc2626' };
+const COLORS: Record<string, string> = { floor: '#6b7280', 'session-floor': '#9ca3af', marshal: '#2563eb', 'marshal-exec': '#7c3aed', mitogen: '#f59e0b', ansible: '#dc2626' };
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif"';
 
 interface Box {

@@ -1,5 +1,5 @@
 /**
- * The contenders for W(N, S) (floor, Marshal in its two session modes, Ansible+Mitogen,
+ * The contenders for W(N, S) (floor, session floor, Marshal in its two session modes, Ansible+Mitogen,
  * Ansible): their playbooks/programs and the exact command each one is timed with. Everything generated lives in bench/.work (inside the repo, so the Marshal
  * playbook resolves `marshal` by package self-reference).
  */
@@ -112,6 +112,7 @@ export function buildFloor(repo: string, workDir: string): string {
   return file;
 }
 
-export function floor(floorJs: string, inventory: string, steps: number): Invocation {
-  return { argv: [process.execPath, floorJs, inventory, String(steps), STEP_COMMAND] };
+/** `sessions`: the session floor (floor.ts --sessions, Marshal's loop and framing without Marshal). */
+export function floor(floorJs: string, inventory: string, steps: number, sessions = false): Invocation {
+  return { argv: [process.execPath, floorJs, inventory, String(steps), STEP_COMMAND, ...(sessions ? ['--sessions'] : [])] };
 }

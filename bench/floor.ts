@@ -3,15 +3,22 @@
  * host, every step is one exec channel per host (its own process and exit status, like a
  * Marshal or Ansible step), steps in lockstep across hosts. Reads the same INI inventory.
  *
- *   node floor.js <inventory.ini> <steps> <command>
+ *   node floor.js <inventory.ini> <steps> <command> [--sessions]
  *
  * Tuning: TCP_NODELAY, the private key read and parsed once, host keys checked against an
  * in-memory known_hosts map, ssh2's fastest algorithms (curve25519, aes128-gcm, ed25519),
  * at most 32 handshakes in flight (as Marshal), no output beyond a one-line summary.
+ *
+ * --sessions (the "session floor"): the same program running each step in one persistent
+ * session per host with Marshal's own loop and framing (dist/connection/session-protocol.js,
+ * so `npm run build` first), and nothing else of Marshal: what that protocol costs without
+ * Marshal's engine, and so how close to the floor any client of it can get on this machine.
  */
 import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { Client, utils, type ParsedKey } from 'ssh2';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, utils, type ClientChannel, type ParsedKey } from 'ssh2';
 
 interface Target {
   name: string;
@@ -103,9 +110,54 @@ function exec(c: Client, command: string): Promise<{ code: number; out: string }
   });
 }
 
+type Protocol = typeof import('../src/connection/session-protocol');
+
+/** One persistent session: the loop over an exec channel, one command at a time. */
+interface Session {
+  ch: ClientChannel;
+  key: string;
+  sent: number;
+  onOut?: (d: Buffer) => void;
+  onErr?: (d: Buffer) => void;
+}
+
+function openSession(P: Protocol, c: Client): Promise<Session> {
+  const token = randomBytes(8).toString('hex');
+  const script = P.sessionScript(token, `@@MARSHAL:${token}:PGID=`);
+  return new Promise((resolve, reject) => {
+    c.exec(P.bootstrapCommand(script), (err, ch) => {
+      if (err) return reject(err);
+      const s: Session = { ch, key: randomBytes(16).toString('hex'), sent: 0 };
+      const hello = new P.HelloScanner(token);
+      let ready = false;
+      ch.on('data', (d: Buffer) => {
+        if (ready) return s.onOut?.(d);
+        if (hello.push(d)) (ready = true), resolve(s);
+      });
+      ch.stderr.on('data', (d: Buffer) => s.onErr?.(d));
+      ch.write(`${script}${s.key}\n`);
+    });
+  });
+}
+
+function sessionExec(P: Protocol, s: Session, command: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const id = P.endId(s.key, ++s.sent);
+    const out = new P.EndScanner(id, true);
+    const err = new P.EndScanner(id, false);
+    const chunks: Buffer[] = [];
+    const check = (): void => void (out.ended && err.ended && resolve({ code: out.status ?? -1, out: Buffer.concat(chunks).toString('utf8') }));
+    s.onOut = (d) => (chunks.push(out.push(d).data), check());
+    s.onErr = (d) => (err.push(d), check());
+    // As Marshal sends one exec'd simple command: portable, evaluated by the loop's own shell.
+    for (const part of P.encodeRequest(`exec ${command}`, undefined, true)) s.ch.write(part);
+  });
+}
+
 async function main(): Promise<void> {
-  const [file, stepsArg, command] = process.argv.slice(2);
-  if (!file || !stepsArg || !command) throw new Error('usage: floor <inventory.ini> <steps> <command>');
+  const [file, stepsArg, command, mode] = process.argv.slice(2);
+  if (!file || !stepsArg || !command) throw new Error('usage: floor <inventory.ini> <steps> <command> [--sessions]');
+  const P = mode === '--sessions' ? (require(join(__dirname, '../../dist/connection/session-protocol.js')) as Protocol) : undefined;
   const { targets, key, knownHosts } = readInventory(file);
   const parsed = utils.parseKey(readFileSync(key));
   if (parsed instanceof Error) throw parsed;
@@ -122,11 +174,12 @@ async function main(): Promise<void> {
       }
     }),
   );
+  const sessions = P ? await Promise.all(clients.map((c) => openSession(P, c))) : [];
   const t1 = performance.now();
   let failures = 0;
   let bytes = 0;
   for (let s = 0; s < Number(stepsArg); s++) {
-    const results = await Promise.all(clients.map((c) => exec(c, command)));
+    const results = await Promise.all(P ? sessions.map((x) => sessionExec(P, x, command)) : clients.map((c) => exec(c, command)));
     for (const r of results) {
       if (r.code !== 0) failures++;
       bytes += r.out.length;

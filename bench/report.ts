@@ -251,6 +251,7 @@ function limits(r: Results): string[] {
 
 const NAMES: Record<string, string> = {
   floor: 'floor: plain ssh2 program (`bench/floor.ts`)',
+  'session-floor': "session floor: the same program over Marshal's session loop, no Marshal engine (`floor.ts --sessions`)",
   mitogen: '`ansible-playbook` with Mitogen (`strategy = mitogen_linear`)',
   ansible: '`ansible-playbook` (YAML, tuned)',
 };
@@ -267,16 +268,17 @@ export function shortName(r: Results, label: string): string {
   const modes = modeLabels(r);
   if (label === modes.persistent) return 'marshal persistent';
   if (label === modes.exec) return 'marshal exec';
+  if (label === 'session-floor') return 'session floor';
   return label === 'mitogen' ? 'ansible+mitogen' : label;
 }
 
-/** Floor, Marshal persistent and Marshal exec on each head-to-head workload: wall per host-step and vs the floor. */
+/** Floor, session floor, Marshal persistent and Marshal exec on each head-to-head workload: wall per host-step and vs the floor. */
 function hostStepTable(r: Results): string[] {
   const modes = modeLabels(r);
   const lines = [row(['workload', 'contender', 'wall (median)', 'per host-step', 'vs floor']), row(['---', '---', '---:', '---:', '---:'])];
   for (const w of workloads(r)) {
     const floor = find(r.contenders, 'floor', w.n, w.s);
-    for (const label of ['floor', modes.persistent, modes.exec]) {
+    for (const label of ['floor', 'session-floor', modes.persistent, modes.exec]) {
       const e = label === undefined ? undefined : find(r.contenders, label, w.n, w.s);
       if (!e) continue;
       const perStep = e.median.wallMs / (w.n * w.s);

@@ -77,8 +77,8 @@ const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const mb = (b: number): string => `${(b / 1e6).toFixed(0)} MB`;
 
-/** `marshal` runs with --session persistent, `marshal-exec` with --session exec. */
-type Kind = 'floor' | 'marshal' | 'marshal-exec' | 'mitogen' | 'ansible';
+/** `marshal` runs with --session persistent, `marshal-exec` with --session exec; `session-floor` is floor.ts --sessions. */
+type Kind = 'floor' | 'session-floor' | 'marshal' | 'marshal-exec' | 'mitogen' | 'ansible';
 
 async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s: number, expectOutput = true): Promise<Sample> {
   const busy = await waitQuiet();
@@ -100,7 +100,7 @@ async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s:
     }
   }
   let outcome: Outcome = { ok: n * s, failures: 0 };
-  if (expectOutput) outcome = kind === 'floor' ? floorOutcome(m.stdout, n, s) : recapOutcome(m.stdout, n, s);
+  if (expectOutput) outcome = kind === 'floor' || kind === 'session-floor' ? floorOutcome(m.stdout, n, s) : recapOutcome(m.stdout, n, s);
   else if (m.exitCode !== 0) outcome = { ok: 0, failures: 1 };
   say(`  ${label.padEnd(34)} ${secs(m.wallMs).padStart(9)} ${mb(m.peakRss).padStart(7)}  exit ${m.exitCode}, ${outcome.failures} failures, load ${load.toFixed(1)}, busy before ${(busy * 100).toFixed(0)}%`);
   if (outcome.failures > 0 || m.exitCode !== 0) {
@@ -149,12 +149,13 @@ async function contenders(ctx: Ctx, s: number, withCold: boolean): Promise<void>
   const { cfg, fleet, results } = ctx;
   const n = cfg.contenders.n;
   const heavy = s === cfg.contenders.s;
-  const kinds: Kind[] = ['floor', 'marshal', 'marshal-exec', ...(heavy && cfg.mitogen ? (['mitogen'] as const) : []), ...(heavy && cfg.ansible ? (['ansible'] as const) : [])];
+  const kinds: Kind[] = ['floor', 'session-floor', 'marshal', 'marshal-exec', ...(heavy && cfg.mitogen ? (['mitogen'] as const) : []), ...(heavy && cfg.ansible ? (['ansible'] as const) : [])];
   say(`\nW(${n},${s}): ${kinds.join(', ')}`);
   const inv = ctx.inventory(n);
   const pb = warm(C.marshalPlaybook(WORK, s), inv);
   const invocations: Record<Kind, C.Invocation> = {
     floor: C.floor(ctx.floorJs, inv, s),
+    'session-floor': C.floor(ctx.floorJs, inv, s, true),
     marshal: C.marshal(REPO, pb, inv, n, ['--session', 'persistent']),
     'marshal-exec': C.marshal(REPO, pb, inv, n, ['--session', 'exec']),
     mitogen: C.ansible(WORK, C.ansiblePlaybook(WORK, s), inv, n, fleet.knownHosts, [], true),
@@ -168,7 +169,7 @@ async function contenders(ctx: Ctx, s: number, withCold: boolean): Promise<void>
     const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
     results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
   }
-  const samples: Record<Kind, Sample[]> = { floor: [], marshal: [], 'marshal-exec': [], mitogen: [], ansible: [] };
+  const samples: Record<Kind, Sample[]> = { floor: [], 'session-floor': [], marshal: [], 'marshal-exec': [], mitogen: [], ansible: [] };
   for (let r = 1; r <= Math.max(cfg.runs, cfg.quick ? 1 : 5); r++) {
     await ctx.alive(n);
     const order = kinds.filter((k) => (k !== 'ansible' && k !== 'mitogen') || r <= cfg.runs);

@@ -32,11 +32,13 @@ function results(over: Over = {}): Results {
     sessions: { contenders: 'persistent', series: 'persistent' },
     contenders: [
       series('floor', 50, 10, [2660, 3240, 3280, 2680, 3040], 67e6),
+      series('session-floor', 50, 10, [2100, 2000, 2050, 2150, 2000], 60e6),
       series('marshal', 50, 10, over.persistent ?? [2200, 2300, 2250, 2400, 2350], 75e6),
       series('marshal-exec', 50, 10, over.exec ?? [2840, 3520, 3240, 3370, 3080], 78e6),
       series('mitogen', 50, 10, over.mitogen !== undefined ? [over.mitogen] : [52000, 55000, 50000], 900e6),
       series('ansible', 50, 10, over.ansible !== undefined ? [over.ansible] : [98210, 101810, 87130], 1571e6),
       series('floor', 50, 100, [17540, 17800, 17300, 17600, 17400], 67e6),
+      series('session-floor', 50, 100, [7000, 7100, 6900, 7050, 6950], 60e6),
       series('marshal', 50, 100, over.persistent100 !== undefined ? [over.persistent100] : [8420, 8500, 8300, 8450, 8400], 75e6),
       series('marshal-exec', 50, 100, [18420, 18500, 18300, 18450, 18400], 78e6),
     ],
@@ -140,15 +142,17 @@ describe('bench report', () => {
     expect(md).toContain('closing 50 connections');
   });
 
-  it('writes the cost per host-step of the floor and both session modes on each workload', () => {
+  it('writes the cost per host-step of the floor, the session floor and both session modes on each workload', () => {
     const md = renderMarkdown(results());
     const table = md.slice(md.indexOf('## Cost per host-step'), md.indexOf('## Marshal as N grows'));
     // wall / (N × S): 3.04 s / 500, 2.30 s / 500, 3.24 s / 500; 17.54 s / 5000, 8.42 s / 5000, 18.42 s / 5000
     expect(table.split('\n').filter((l) => l.startsWith('| W('))).toEqual([
       '| W(50,10) | floor | 3.04 s | 6.08 ms | 1.00x |',
+      '| W(50,10) | session floor | 2.05 s | 4.10 ms | 0.67x |',
       '| W(50,10) | marshal persistent | 2.30 s | 4.60 ms | 0.76x |',
       '| W(50,10) | marshal exec | 3.24 s | 6.48 ms | 1.07x |',
       '| W(50,100) | floor | 17.54 s | 3.51 ms | 1.00x |',
+      '| W(50,100) | session floor | 7.00 s | 1.40 ms | 0.40x |',
       '| W(50,100) | marshal persistent | 8.42 s | 1.68 ms | 0.48x |',
       '| W(50,100) | marshal exec | 18.42 s | 3.68 ms | 1.05x |',
     ]);
