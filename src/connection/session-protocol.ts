@@ -24,7 +24,7 @@
  *   subshell a group of its own, so a command costs one fork and its own exec; a text that means
  *   the same to every POSIX shell is eval'd there, any other runs through the login shell
  *   ($SHELL -c, as sshd runs an exec channel's command). Measured on W(50,100): 0.63x the floor
- *   (0.67x in `npm run bench`), against 0.78x with setsid and /bin/sh per command.
+ *   (0.67-0.68x in `npm run bench`, whose session floor is 0.54x), against 0.78x with setsid and /bin/sh per command.
  * - Else (dash refuses job control without a tty): `setsid` and /bin/sh or $SHELL per command.
  * Exit 98/97/96: no setsid, no temp dir, a short read: the client falls back to exec channels.
  */
