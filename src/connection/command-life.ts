@@ -66,7 +66,11 @@ export function commandLife(o: LifeOptions): CommandLife {
   };
   const stopWith = (kind: FailureKind, work: Promise<string>): Promise<void> => {
     stopping = kind;
-    stopped = work.then((message) => fail(kind, message));
+    // settles whatever `work` does: a command left unsettled would hang its step
+    stopped = work.then(
+      (message) => fail(kind, message),
+      (err: unknown) => fail(kind, `${o.name}: ${err instanceof Error ? err.message : String(err)}`),
+    );
     return stopped;
   };
   const stop = (kind: FailureKind, message: string): Promise<void> => {

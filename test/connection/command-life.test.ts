@@ -109,6 +109,14 @@ describe('commandLife: one command settles once, and a stop kills before it fail
     expect(stopEnded).toBe(true);
   });
 
+  it('a stopWith whose work fails still settles the command, with that kind', async () => {
+    const t = setUp();
+    void t.life.stopWith('connection-lost', Promise.reject(new Error('reconnect refused')));
+    await t.settled;
+    expect(t.outcome().err).toMatchObject({ kind: 'connection-lost', message: 'h1: reconnect refused' });
+    expect(t.inFlight.size).toBe(0);
+  });
+
   it('masks secrets in failure messages', async () => {
     const t = setUp();
     t.life.fail('command', 'h1: sudo said hunter2');
