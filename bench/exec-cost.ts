@@ -7,18 +7,27 @@
  *   npm run bench:exec [-- hosts rounds repeats]     (defaults 10 200 3; hosts on 127.101.x.y)
  *
  * With --workload: whole runs of W(N, S) (the bench's playbook and floor), alternating the
- * floor, `marshal run` with --session exec and with --session persistent; wall-time medians
- * and each mode's ratio to the floor.
+ * floor, the session floor (floor.ts --sessions: Marshal's loop without Marshal), `marshal run`
+ * with --session exec and with --session persistent; wall-time and client-CPU medians and each
+ * one's ratio to the floor.
  *
  *   npm run bench:exec -- --workload [hosts steps runs]   (defaults 50 100 5; hosts on 127.103.x.y)
+ *
+ * With --engine: the engine alone (runPlaybook, the console reporter writing to /dev/null) over
+ * in-memory connections that answer at once: its CPU per host-step, no ssh, no hosts.
+ *
+ *   npm run bench:exec -- --engine [hosts steps repeats]   (defaults 50 100 5)
  */
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startFleet, stopFleet, killLeftovers, writeInventory } from './fleet';
 import { measure, median } from './measure';
 import * as C from './contenders';
 import { floorOutcome, recapOutcome } from './outcome';
 import { SshConnection } from '../src/connection/ssh';
+import { runPlaybook } from '../src/scheduler/run';
+import { playbook, step, sh } from '../src/index';
+import { ConsoleReporter } from '../src/report/console';
 
 const COMMAND = 'cat /proc/loadavg';
 
@@ -26,6 +35,7 @@ type Way = 'ssh2 client.exec' | 'node-ssh execCommand' | 'SshConnection.exec' | 
 
 async function main(): Promise<void> {
   if (process.argv.includes('--workload')) return workload();
+  if (process.argv.includes('--engine')) return engine();
   const [hosts = 10, rounds = 200, repeats = 3] = process.argv.slice(2).map(Number);
   const dir = join(__dirname, '.work', 'exec-cost');
   killLeftovers(dir);
@@ -84,9 +94,9 @@ async function main(): Promise<void> {
   }
 }
 
-type Mode = 'floor' | 'exec' | 'persistent';
+type Mode = 'floor' | 'session-floor' | 'exec' | 'persistent';
 
-/** W(N, S) end to end: the floor and `marshal run` in both session modes, runs rotated so load drift hits all alike. */
+/** W(N, S) end to end: the floor, the session floor and `marshal run` in both session modes, runs rotated so load drift hits all alike. */
 async function workload(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--workload');
   const [hosts = 50, steps = 100, runs = 5] = args.map(Number);
@@ -100,28 +110,70 @@ async function workload(): Promise<void> {
     const playbook = C.marshalPlaybook(dir, steps);
     const floorJs = C.buildFloor(repo, dir);
     const call = (m: Mode): C.Invocation => {
-      if (m === 'floor') return C.floor(floorJs, inv, steps);
+      if (m === 'floor' || m === 'session-floor') return C.floor(floorJs, inv, steps, m === 'session-floor');
       return { ...C.marshal(repo, playbook, inv, hosts), env: { ...process.env, MARSHAL_SESSION: m } };
     };
-    const modes: Mode[] = ['floor', 'exec', 'persistent'];
-    const walls: Record<Mode, number[]> = { floor: [], exec: [], persistent: [] };
+    const modes: Mode[] = ['floor', 'session-floor', 'exec', 'persistent'];
+    const walls: Record<Mode, number[]> = { floor: [], 'session-floor': [], exec: [], persistent: [] };
+    const cpus: Record<Mode, number[]> = { floor: [], 'session-floor': [], exec: [], persistent: [] };
     await measure(call('exec').argv, { scratchDir: dir, cwd: repo }); // compiles the playbook once
     for (let r = 0; r < runs; r++) {
-      for (const m of [...modes.slice(r % 3), ...modes.slice(0, r % 3)]) {
+      for (const m of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
         const c = call(m);
         const res = await measure(c.argv, { scratchDir: dir, ...(c.cwd ? { cwd: c.cwd } : {}), ...(c.env ? { env: c.env } : {}) });
-        const outcome = m === 'floor' ? floorOutcome(res.stdout, hosts, steps) : recapOutcome(res.stdout, hosts, steps);
+        const outcome = m === 'floor' || m === 'session-floor' ? floorOutcome(res.stdout, hosts, steps) : recapOutcome(res.stdout, hosts, steps);
         if (res.exitCode !== 0 || outcome.failures > 0) throw new Error(`${m} run failed (exit ${res.exitCode}): ${res.stdout.slice(-500)}`);
         walls[m].push(res.wallMs);
-        process.stdout.write(`  W(${hosts},${steps}) ${m.padEnd(10)} ${(res.wallMs / 1000).toFixed(2)} s\n`);
+        cpus[m].push(res.cpuMs);
+        process.stdout.write(`  W(${hosts},${steps}) ${m.padEnd(13)} ${(res.wallMs / 1000).toFixed(2)} s, client CPU ${(res.cpuMs / 1000).toFixed(2)} s\n`);
       }
     }
     const floorMs = median(walls.floor);
     process.stdout.write(`W(${hosts},${steps}), median of ${runs} alternating runs:\n`);
-    for (const m of modes) process.stdout.write(`  ${m.padEnd(10)} ${(median(walls[m]) / 1000).toFixed(2)} s  (${(median(walls[m]) / floorMs).toFixed(2)}x the floor)\n`);
+    for (const m of modes) {
+      process.stdout.write(`  ${m.padEnd(13)} ${(median(walls[m]) / 1000).toFixed(2)} s  (${(median(walls[m]) / floorMs).toFixed(2)}x the floor), client CPU ${(median(cpus[m]) / 1000).toFixed(2)} s\n`);
+    }
   } finally {
     await stopFleet(fleet);
   }
+}
+
+/** The engine alone: N in-memory hosts x S one-command steps, CPU per host-step (no ssh). */
+async function engine(): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => a !== '--engine');
+  const [hosts = 50, steps = 100, repeats = 5] = args.map(Number);
+  const pb = playbook({
+    name: 'engine',
+    hosts: 'all',
+    steps: Array.from({ length: steps }, (_, i) => step({ name: `cat loadavg ${i + 1}`, readOnly: true, run: (h) => h.run(sh`cat /proc/loadavg`) })),
+  });
+  const names = Array.from({ length: hosts }, (_, i) => `h${i + 1}`);
+  const inventory = {
+    hosts: new Map(names.map((n) => [n, { name: n, vars: {}, groups: ['all', 'bench'] }])),
+    groups: new Map([
+      ['all', { name: 'all', hosts: [], children: ['bench'], vars: {} }],
+      ['bench', { name: 'bench', hosts: names, children: [], vars: {} }],
+    ]),
+    sources: ['<memory>'],
+  };
+  const answer = { stdout: '0.10 0.20 0.30 1/100 4242\n', stderr: '', exitCode: 0, durationMs: 0.1 };
+  const connection = (name: string) => ({
+    spec: { name, transport: 'ssh' as const, host: name },
+    connect: async () => undefined,
+    exec: async (command: string) => ({ ...answer, command }),
+    putFile: async () => undefined,
+    close: async () => undefined,
+  });
+  const perStep: number[] = [];
+  for (let r = 0; r < repeats + 1; r++) {
+    const out = createWriteStream('/dev/null');
+    const before = process.cpuUsage();
+    await runPlaybook({ playbook: pb, inventory, forks: hosts, connect: async (h) => connection(h), reporters: [new ConsoleReporter({ out })] });
+    const used = process.cpuUsage(before);
+    out.end();
+    if (r > 0) perStep.push(((used.user + used.system) / (hosts * steps))); // the first run warms the JIT up
+  }
+  process.stdout.write(`engine alone, ${hosts} hosts x ${steps} steps: ${median(perStep).toFixed(1)} us of CPU a host-step (median of ${repeats}: ${perStep.map((x) => x.toFixed(1)).join(', ')})\n`);
 }
 
 main().catch((err: Error) => {

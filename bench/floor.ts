@@ -10,14 +10,14 @@
  * at most 32 handshakes in flight (as Marshal), no output beyond a one-line summary.
  *
  * --sessions (the "session floor"): the same program running each step in one persistent
- * session per host with Marshal's own loop and framing (dist/connection/session-protocol.js,
- * so `npm run build` first), and nothing else of Marshal: what that protocol costs without
+ * session per host with Marshal's own loop and framing (the repository's built
+ * dist/connection/session-protocol.js, so `npm run build` first), and nothing else of Marshal: what that protocol costs without
  * Marshal's engine, and so how close to the floor any client of it can get on this machine.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client, utils, type ClientChannel, type ParsedKey } from 'ssh2';
 
 interface Target {
@@ -154,10 +154,19 @@ function sessionExec(P: Protocol, s: Session, command: string): Promise<{ code: 
   });
 }
 
+/** The built session protocol of the repository this program was compiled into (bench/.work/...). */
+function protocolModule(): string {
+  for (let d = __dirname; ; d = dirname(d)) {
+    const file = join(d, 'dist/connection/session-protocol.js');
+    if (existsSync(file)) return file;
+    if (dirname(d) === d) throw new Error(`--sessions: no dist/connection/session-protocol.js above ${__dirname} (npm run build first)`);
+  }
+}
+
 async function main(): Promise<void> {
   const [file, stepsArg, command, mode] = process.argv.slice(2);
   if (!file || !stepsArg || !command) throw new Error('usage: floor <inventory.ini> <steps> <command> [--sessions]');
-  const P = mode === '--sessions' ? (require(join(__dirname, '../../dist/connection/session-protocol.js')) as Protocol) : undefined;
+  const P = mode === '--sessions' ? (require(protocolModule()) as Protocol) : undefined;
   const { targets, key, knownHosts } = readInventory(file);
   const parsed = utils.parseKey(readFileSync(key));
   if (parsed instanceof Error) throw parsed;

@@ -13,6 +13,8 @@ export interface Measurement {
   wallMs: number;
   /** Peak of the summed RSS of the process and all its descendants, in bytes. */
   peakRss: number;
+  /** User plus system CPU of the process and the children it waited for (GNU time's %U + %S), in ms. */
+  cpuMs: number;
   exitCode: number | null;
   stdout: string;
   stderr: string;
@@ -109,7 +111,7 @@ export function measure(argv: string[], opts: MeasureOptions): Promise<Measureme
   const timeFile = join(opts.scratchDir, `time-${process.pid}-${Date.now()}.txt`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(GNU_TIME, ['-f', '%M', '-o', timeFile, ...argv], {
+    const child = spawn(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, ...argv], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,14 +131,17 @@ export function measure(argv: string[], opts: MeasureOptions): Promise<Measureme
       const wallMs = performance.now() - started;
       clearInterval(timer);
       let maxSingle = 0;
+      let cpuMs = 0;
       if (existsSync(timeFile)) {
-        // GNU time reports KiB; the file may start with "Command exited with non-zero status".
-        const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '0';
-        maxSingle = Number(last) * 1024 || 0;
+        // "<KiB> <user s> <sys s>"; the file may start with "Command exited with non-zero status".
+        const [kib = '0', user = '0', sys = '0'] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ');
+        maxSingle = Number(kib) * 1024 || 0;
+        cpuMs = (Number(user) + Number(sys)) * 1000 || 0;
         rmSync(timeFile, { force: true });
       }
       resolve({
         wallMs,
+        cpuMs,
         peakRss: Math.max(sampler.peak, maxSingle),
         exitCode: code,
         stdout: Buffer.concat(out).toString('utf8'),
