@@ -17,6 +17,8 @@ export interface Invocation {
   env?: NodeJS.ProcessEnv;
   /** Daemonised helpers that count towards the run's memory and are ended after it. */
   helpers?: (cmdline: string) => boolean;
+  /** What the run prints that says how it went: the floor's one-line summary, else a per-host recap. */
+  summary?: 'floor';
 }
 
 export function marshalPlaybook(dir: string, steps: number): string {
@@ -114,5 +116,5 @@ export function buildFloor(repo: string, workDir: string): string {
 
 /** `sessions`: the session floor (floor.ts --sessions, Marshal's loop and framing without Marshal). */
 export function floor(floorJs: string, inventory: string, steps: number, sessions = false): Invocation {
-  return { argv: [process.execPath, floorJs, inventory, String(steps), STEP_COMMAND, ...(sessions ? ['--sessions'] : [])] };
+  return { argv: [process.execPath, floorJs, inventory, String(steps), STEP_COMMAND, ...(sessions ? ['--sessions'] : [])], summary: 'floor' };
 }

@@ -23,11 +23,12 @@ import { join, resolve } from 'node:path';
 import { startFleet, stopFleet, killLeftovers, writeInventory } from './fleet';
 import { measure, median } from './measure';
 import * as C from './contenders';
-import { floorOutcome, recapOutcome } from './outcome';
+import { outcomeOf } from './outcome';
 import { SshConnection } from '../src/connection/ssh';
 import { runPlaybook } from '../src/scheduler/run';
 import { playbook, step, sh } from '../src/index';
 import { ConsoleReporter } from '../src/report/console';
+import { memoryInventory } from '../test/support/fake';
 
 const COMMAND = 'cat /proc/loadavg';
 
@@ -121,7 +122,7 @@ async function workload(): Promise<void> {
       for (const m of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
         const c = call(m);
         const res = await measure(c.argv, { scratchDir: dir, ...(c.cwd ? { cwd: c.cwd } : {}), ...(c.env ? { env: c.env } : {}) });
-        const outcome = m === 'floor' || m === 'session-floor' ? floorOutcome(res.stdout, hosts, steps) : recapOutcome(res.stdout, hosts, steps);
+        const outcome = outcomeOf(c, res.stdout, hosts, steps);
         if (res.exitCode !== 0 || outcome.failures > 0) throw new Error(`${m} run failed (exit ${res.exitCode}): ${res.stdout.slice(-500)}`);
         walls[m].push(res.wallMs);
         cpus[m].push(res.cpuMs);
@@ -147,15 +148,7 @@ async function engine(): Promise<void> {
     hosts: 'all',
     steps: Array.from({ length: steps }, (_, i) => step({ name: `cat loadavg ${i + 1}`, readOnly: true, run: (h) => h.run(sh`cat /proc/loadavg`) })),
   });
-  const names = Array.from({ length: hosts }, (_, i) => `h${i + 1}`);
-  const inventory = {
-    hosts: new Map(names.map((n) => [n, { name: n, vars: {}, groups: ['all', 'bench'] }])),
-    groups: new Map([
-      ['all', { name: 'all', hosts: [], children: ['bench'], vars: {} }],
-      ['bench', { name: 'bench', hosts: names, children: [], vars: {} }],
-    ]),
-    sources: ['<memory>'],
-  };
+  const inventory = memoryInventory({ bench: Object.fromEntries(Array.from({ length: hosts }, (_, i) => [`h${i + 1}`, {}])) });
   const answer = { stdout: '0.10 0.20 0.30 1/100 4242\n', stderr: '', exitCode: 0, durationMs: 0.1 };
   const connection = (name: string) => ({
     spec: { name, transport: 'ssh' as const, host: name },

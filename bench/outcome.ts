@@ -23,6 +23,11 @@ export function recapOutcome(stdout: string, hosts: number, steps: number): Outc
   return { ok, failures };
 }
 
+/** How a run of a contender went, read from the summary its invocation says it prints. */
+export function outcomeOf(inv: { summary?: 'floor' }, stdout: string, hosts: number, steps: number): Outcome {
+  return inv.summary === 'floor' ? floorOutcome(stdout, hosts, steps) : recapOutcome(stdout, hosts, steps);
+}
+
 /** The floor prints `floor: N hosts x S steps, F failures, ...`. */
 export function floorOutcome(stdout: string, hosts: number, steps: number): Outcome {
   const m = /floor: (\d+) hosts x (\d+) steps, (\d+) failures/.exec(stdout);

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { startFleet, stopFleet, writeInventory, killLeftovers, ensureAlive, type Fleet } from './fleet';
 import { measure, median, pidsMatching } from './measure';
 import * as C from './contenders';
-import { recapOutcome, floorOutcome, type Outcome } from './outcome';
+import { outcomeOf, type Outcome } from './outcome';
 import { ensureTools, loadAvg, machineInfo, waitQuiet } from './machine';
 import { htmlReportBench } from './html';
 import { renderMarkdown, LIST_WARM, LIST_EDITED, LIST_LIB_EDITED, type Results, type Series, type Sample } from './report';
@@ -80,7 +80,7 @@ const mb = (b: number): string => `${(b / 1e6).toFixed(0)} MB`;
 /** `marshal` runs with --session persistent, `marshal-exec` with --session exec; `session-floor` is floor.ts --sessions. */
 type Kind = 'floor' | 'session-floor' | 'marshal' | 'marshal-exec' | 'mitogen' | 'ansible';
 
-async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s: number, expectOutput = true): Promise<Sample> {
+async function timed(label: string, inv: C.Invocation, n: number, s: number, expectOutput = true): Promise<Sample> {
   const busy = await waitQuiet();
   const load = loadAvg();
   const m = await measure(inv.argv, {
@@ -100,7 +100,7 @@ async function timed(label: string, kind: Kind, inv: C.Invocation, n: number, s:
     }
   }
   let outcome: Outcome = { ok: n * s, failures: 0 };
-  if (expectOutput) outcome = kind === 'floor' || kind === 'session-floor' ? floorOutcome(m.stdout, n, s) : recapOutcome(m.stdout, n, s);
+  if (expectOutput) outcome = outcomeOf(inv, m.stdout, n, s);
   else if (m.exitCode !== 0) outcome = { ok: 0, failures: 1 };
   say(`  ${label.padEnd(34)} ${secs(m.wallMs).padStart(9)} ${mb(m.peakRss).padStart(7)}  exit ${m.exitCode}, ${outcome.failures} failures, load ${load.toFixed(1)}, busy before ${(busy * 100).toFixed(0)}%`);
   if (outcome.failures > 0 || m.exitCode !== 0) {
@@ -167,14 +167,14 @@ async function contenders(ctx: Ctx, s: number, withCold: boolean): Promise<void>
     rmSync(coldCache, { recursive: true, force: true });
     await ctx.alive(n);
     const coldInv = { ...invocations.marshal, env: { ...process.env, MARSHAL_CACHE_DIR: coldCache } };
-    results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, 'marshal', coldInv, n, s)) });
+    results.cold.push({ label: `marshal run W(${n},${s}), first run (empty compile cache)`, ...(await timed(`marshal (first run, cold cache)`, coldInv, n, s)) });
   }
   const samples: Record<Kind, Sample[]> = { floor: [], 'session-floor': [], marshal: [], 'marshal-exec': [], mitogen: [], ansible: [] };
   for (let r = 1; r <= Math.max(cfg.runs, cfg.quick ? 1 : 5); r++) {
     await ctx.alive(n);
     const order = kinds.filter((k) => (k !== 'ansible' && k !== 'mitogen') || r <= cfg.runs);
     const rotated = [...order.slice((r - 1) % order.length), ...order.slice(0, (r - 1) % order.length)];
-    for (const k of rotated) samples[k].push(await timed(`${k} W(${n},${s}) run ${samples[k].length + 1}`, k, invocations[k], n, s));
+    for (const k of rotated) samples[k].push(await timed(`${k} W(${n},${s}) run ${samples[k].length + 1}`, invocations[k], n, s));
   }
   for (const k of kinds) results.contenders.push({ label: k, n, s, samples: samples[k], median: summarise(samples[k]) });
 }
@@ -199,7 +199,7 @@ async function listTasksSeries(ctx: Ctx): Promise<void> {
     const xs: Sample[] = [];
     for (let r = 1; r <= runs; r++) {
       before(r);
-      xs.push(await timed(`list-tasks ${short} ${r}/${runs}`, 'marshal', call, 0, 0, false));
+      xs.push(await timed(`list-tasks ${short} ${r}/${runs}`, call, 0, 0, false));
     }
     results.listTasks.push({ label, n: 0, s: 0, samples: xs, median: summarise(xs) });
   };
@@ -212,12 +212,12 @@ async function listTasksSeries(ctx: Ctx): Promise<void> {
   if (cfg.ansible) others.push({ label: `ansible-playbook --list-tasks (${cfg.listSteps} steps)`, call: C.ansible(WORK, C.ansiblePlaybook(WORK, cfg.listSteps), ctx.inventory(10), 10, ctx.fleet.knownHosts, ['--list-tasks']) });
   for (const l of others) {
     const xs: Sample[] = [];
-    for (let r = 1; r <= cfg.runs; r++) xs.push(await timed(`${l.label.slice(0, 26)} ${r}/${cfg.runs}`, 'marshal', l.call, 0, 0, false));
+    for (let r = 1; r <= cfg.runs; r++) xs.push(await timed(`${l.label.slice(0, 26)} ${r}/${cfg.runs}`, l.call, 0, 0, false));
     results.listTasks.push({ label: l.label, n: 0, s: 0, samples: xs, median: summarise(xs) });
   }
   const coldList = { ...call, env: { ...process.env, MARSHAL_CACHE_DIR: join(WORK, 'cold-cache-list') } };
   rmSync(coldList.env.MARSHAL_CACHE_DIR, { recursive: true, force: true });
-  results.cold.push({ label: `${LIST_WARM}, first run (empty compile cache)`, ...(await timed('list-tasks (first run, cold cache)', 'marshal', coldList, 0, 0, false)) });
+  results.cold.push({ label: `${LIST_WARM}, first run (empty compile cache)`, ...(await timed('list-tasks (first run, cold cache)', coldList, 0, 0, false)) });
 }
 
 /** W(n, S) for each n, `kinds` interleaved per n, --runs each, into results.nSeries. */
@@ -233,7 +233,7 @@ async function nSeriesRuns(ctx: Ctx, sizes: number[], kinds: ('marshal' | 'floor
       for (let r = 1; r <= cfg.runs; r++) {
         await ctx.alive(hosts);
         const call = k === 'marshal' ? C.marshal(REPO, pbN, invN, hosts) : C.floor(ctx.floorJs, invN, steps);
-        xs.push(await timed(`${k} W(${hosts},${steps}) ${r}/${cfg.runs}`, k, call, hosts, steps));
+        xs.push(await timed(`${k} W(${hosts},${steps}) ${r}/${cfg.runs}`, call, hosts, steps));
       }
       results.nSeries.push({ label: k, n: hosts, s: steps, samples: xs, median: summarise(xs) });
     }
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
         for (let r = 1; r <= cfg.runs; r++) {
           await alive(cfg.sSeriesHosts);
           const call = k === 'marshal' ? C.marshal(REPO, pbS, invS, cfg.sSeriesHosts) : C.floor(floorJs, invS, steps);
-          xs.push(await timed(`${k} W(${cfg.sSeriesHosts},${steps}) ${r}/${cfg.runs}`, k, call, cfg.sSeriesHosts, steps));
+          xs.push(await timed(`${k} W(${cfg.sSeriesHosts},${steps}) ${r}/${cfg.runs}`, call, cfg.sSeriesHosts, steps));
         }
         results.sSeries.push({ label: k, n: cfg.sSeriesHosts, s: steps, samples: xs, median: summarise(xs) });
       }

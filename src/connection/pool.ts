@@ -33,15 +33,15 @@ export class ConnectionPool {
     this.debug = opts.debug;
   }
 
-  /** The connected connection for this host (keyed by spec.name); connects on first use. */
   /** The connection (or its connect) already made for this host name, else undefined. */
   existing(name: string): Promise<Connection> | undefined {
     return this.entries.get(name)?.ready;
   }
 
+  /** The connected connection for this host (keyed by spec.name); connects on first use. */
   get(spec: ConnectionSpec): Promise<Connection> {
-    const hit = this.entries.get(spec.name);
-    if (hit) return hit.ready;
+    const hit = this.existing(spec.name);
+    if (hit) return hit;
     const debug = this.debug;
     const conn = this.factory(debug && !spec.debug ? { ...spec, debug: (text) => debug(spec.name, text) } : spec);
     const ready = this.connect(conn);
