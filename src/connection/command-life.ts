@@ -29,8 +29,6 @@ export interface LifeOptions {
 }
 
 export interface CommandLife {
-  /** Resolved or rejected: every later outcome is ignored. */
-  readonly settled: boolean;
   /** Why a stop is under way, if one is: the command's own ending no longer counts. */
   readonly stopping: FailureKind | undefined;
   /** True while neither settled nor stopping: the command's own ending still decides. */
@@ -87,9 +85,6 @@ export function commandLife(o: LifeOptions): CommandLife {
   if (o.timeoutMs !== undefined) timer = setTimeout(() => void stop('timeout', `${o.name}: timed out after ${o.timeoutMs} ms`), o.timeoutMs);
   o.signal?.addEventListener('abort', onAbort, { once: true });
   return {
-    get settled() {
-      return settled;
-    },
     get stopping() {
       return stopping;
     },
